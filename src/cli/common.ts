@@ -1,0 +1,84 @@
+// Shared pieces of the CLI commands: argument parsing, opening a model with its tokenizer,
+// building an engine, and printing results as text or JSON.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { BackendName, Engine } from '../engine/engine.ts';
+import { ReferenceEngine } from '../engine/reference.ts';
+import { WasmEngine } from '../engine/wasm-engine.ts';
+import type { ModelFile } from '../model/model-file.ts';
+import { BitnetTokenizer } from '../model/tokenizer.ts';
+import { openModelPath, type OpenedModel } from '../node/model-files.ts';
+import { loadWasmKernels } from '../node/wasm-bytes.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses `argv` for a command with one positional MODEL argument. */
+export function parseCommand<O extends Options>(argv: string[], options: O, usage: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nusage: ${usage}`);
+  }
+  if (parsed.values.help) {
+    console.log(`usage: ${usage}`);
+    process.exit(0);
+  }
+  return parsed;
+}
+
+export function requireModelArg(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one MODEL argument (a .gguf file or a Hugging Face folder)\nusage: ${usage}`);
+  return positionals[0];
+}
+
+export async function openWithTokenizer(path: string): Promise<OpenedModel & { tokenizer: BitnetTokenizer }> {
+  const opened = await openModelPath(path);
+  try {
+    return { ...opened, tokenizer: BitnetTokenizer.fromSource(opened.model.tokenizer) };
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+}
+
+export const BACKENDS: readonly BackendName[] = ['reference', 'wasm'];
+
+export function parseBackend(value: string | undefined): BackendName {
+  const b = (value ?? 'wasm') as BackendName;
+  if (!BACKENDS.includes(b)) throw new UsageError(`unknown backend "${value}" (choose ${BACKENDS.join(' or ')})`);
+  return b;
+}
+
+export async function createEngine(model: ModelFile, backend: BackendName, contextSize: number): Promise<Engine> {
+  if (backend === 'reference') return ReferenceEngine.load(model, contextSize);
+  return WasmEngine.load(model, await loadWasmKernels(), contextSize);
+}
+
+/** Parses "1,2,3" into token ids. */
+export function parseIds(s: string, vocabSize: number): number[] {
+  const ids = s.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
+  const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocabSize);
+  if (ids.length === 0 || bad !== undefined) throw new UsageError(`--prompt-ids must be comma-separated token ids in 0..${vocabSize - 1}${bad !== undefined ? ` (got ${bad})` : ''}`);
+  return ids;
+}
+
+export function parseNumber(name: string, value: string | undefined, fallback: number, check: (n: number) => boolean = () => true): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${value} is not valid`);
+  return n;
+}
+
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2));
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
