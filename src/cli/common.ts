@@ -23,7 +23,7 @@ export function parseCommand<O extends Options>(argv: string[], options: O, usag
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\nusage: ${usage}`);
   }
-  if (parsed.values.help) {
+  if ((parsed.values as { help?: boolean }).help) {
     console.log(`usage: ${usage}`);
     process.exit(0);
   }

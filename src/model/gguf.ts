@@ -38,7 +38,7 @@ const TEXT = new TextDecoder('utf-8', { fatal: true });
 /** Sequential reader over a ByteSource that fetches CHUNK-sized windows on demand. */
 class Cursor {
   pos = 0;
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private view = new DataView(this.buf.buffer);
   private bufStart = 0;
   constructor(private readonly src: ByteSource) {}

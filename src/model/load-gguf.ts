@@ -48,7 +48,7 @@ export async function openGguf(src: ByteSource): Promise<ModelFile> {
       const t = tensorOf(gguf, name);
       const bytes = await read(t);
       const [cols, rows] = [t.ne[0], t.ne[1] ?? 1];
-      const decoded = t.type === 'I2_S' ? decodeI2S(bytes, rows, cols) : t.type === 'TQ2_0' ? decodeTQ2(bytes, rows, cols, name) : decodeTQ1(bytes, rows, cols, name);
+      const decoded = t.type === 'I2_S' ? decodeI2S(bytes, rows, cols, name) : t.type === 'TQ2_0' ? decodeTQ2(bytes, rows, cols, name) : decodeTQ1(bytes, rows, cols, name);
       const extra = gguf.tensors.get(`${name}.scale`);
       const scale = extra ? f32(decoded.scale * (await readScalar(src, extra))) : decoded.scale;
       return { w: decoded.w, rows, cols, scale } satisfies TernaryTensor;

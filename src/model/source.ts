@@ -1,5 +1,6 @@
 // Random access to model bytes without loading a whole file: a Node file handle, a browser Blob,
 // or (later) cached shards all look the same to the readers.
+import { FormatError } from './errors.ts';
 
 export interface ByteSource {
   /** Total size in bytes. */
