@@ -3,11 +3,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { BackendName, Engine } from '../engine/engine.ts';
 import { ReferenceEngine } from '../engine/reference.ts';
+import { WasmKernels } from '../engine/wasm/kernels.ts';
 import { WasmEngine } from '../engine/wasm-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { openModelPath, type OpenedModel } from '../node/model-files.ts';
-import { loadWasmKernels } from '../node/wasm-bytes.ts';
+import { wasmKernelBytes } from '../node/wasm-bytes.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -55,7 +56,7 @@ export function parseBackend(value: string | undefined): BackendName {
 
 export async function createEngine(model: ModelFile, backend: BackendName, contextSize: number): Promise<Engine> {
   if (backend === 'reference') return ReferenceEngine.load(model, contextSize);
-  return WasmEngine.load(model, await loadWasmKernels(), contextSize);
+  return WasmEngine.load(model, await WasmKernels.create(await wasmKernelBytes()), contextSize);
 }
 
 /** Parses "1,2,3" into token ids. */

@@ -23,7 +23,7 @@ export function rowBytes(k: number): number {
 }
 
 /** Packs signed ternary weights W[n][k] (values -1/0/+1, row-major) into the compute layout. */
-export function packTernary(w: Int8Array, rows: number, cols: number, out = new Uint8Array(rows * rowBytes(cols))): Uint8Array {
+export function packTernary(w: Int8Array, rows: number, cols: number, out: Uint8Array = new Uint8Array(rows * rowBytes(cols))): Uint8Array {
   const rb = rowBytes(cols);
   out.fill(0b01010101, 0, rows * rb); // every code 1 (weight 0), so padding needs no second pass
   for (let n = 0; n < rows; n++) {

@@ -34,7 +34,8 @@ function validate(c: ModelConfig, where: string): ModelConfig {
   check(c.headDim % 2 === 0, 'bad-value', `${where}: head size ${c.headDim} must be even for RoPE`);
   check(Number.isFinite(c.ropeTheta) && c.ropeTheta > 0, 'bad-value', `${where}: rope theta ${c.ropeTheta} must be positive`);
   check(Number.isFinite(c.rmsEps) && c.rmsEps > 0 && c.rmsEps < 1, 'bad-value', `${where}: rms_norm_eps ${c.rmsEps} must be in (0, 1)`);
-  return c;
+  // GGUF stores these as f32 and config.json as decimal text: one f32 value keeps formats identical.
+  return { ...c, rmsEps: Math.fround(c.rmsEps), ropeTheta: Math.fround(c.ropeTheta) };
 }
 
 function activationFrom(name: unknown, where: string, fallback: FfnActivation): FfnActivation {

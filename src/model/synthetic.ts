@@ -280,10 +280,27 @@ function planHf(o: SyntheticOptions, c: ModelConfig): FilePlan[] {
   return [
     json('config.json', hfConfig(c, bos, vocabOf(o.tokenizer).eos)),
     json('generation_config.json', { bos_token_id: bos, eos_token_id: [vocabOf(o.tokenizer).eos, eotId(o)], do_sample: true, temperature: 0.6, top_p: 0.9, max_length: c.contextLength }),
-    json('tokenizer.json', o.tokenizer.json),
+    json('tokenizer.json', withBosPostProcessor(o.tokenizer.json, bos)),
     json('tokenizer_config.json', { ...o.tokenizer.config, chat_template: BITNET_HF_TEMPLATE }),
     { path: 'model.safetensors', size: totalBytes, parts: [{ offset: 0, data: () => header }, ...tensors.map((t, i) => ({ offset: offsets[i], data: t.data }))] },
   ];
+}
+
+/** Meta's LLaMA-3 tokenizer.json adds BOS through a TemplateProcessing post-processor; so do ours. */
+function withBosPostProcessor(json: Record<string, unknown>, bos: number): Record<string, unknown> {
+  const name = ((json.added_tokens ?? []) as { id: number; content: string }[]).find((a) => a.id === bos)!.content;
+  const seq = (id: string) => ({ Sequence: { id, type_id: 0 } });
+  const special = { SpecialToken: { id: name, type_id: 0 } };
+  return {
+    ...json,
+    post_processor: {
+      type: 'Sequence',
+      processors: [
+        { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+        { type: 'TemplateProcessing', single: [special, seq('A')], pair: [special, seq('A'), special, seq('B')], special_tokens: { [name]: { id: name, ids: [bos], tokens: [name] } } },
+      ],
+    },
+  };
 }
 
 function eotId(o: SyntheticOptions): number {
