@@ -25,16 +25,29 @@ export function rowBytes(k: number): number {
 /** Packs signed ternary weights W[n][k] (values -1/0/+1, row-major) into the compute layout. */
 export function packTernary(w: Int8Array, rows: number, cols: number, out: Uint8Array = new Uint8Array(rows * rowBytes(cols))): Uint8Array {
   const rb = rowBytes(cols);
-  out.fill(0b01010101, 0, rows * rb); // every code 1 (weight 0), so padding needs no second pass
+  const whole = Math.floor(cols / BLOCK_ELEMS);
   for (let n = 0; n < rows; n++) {
     const src = n * cols;
     const dst = n * rb;
-    for (let k = 0; k < cols; k++) {
-      const b = k >> 6;
-      const g = (k >> 4) & 3;
-      const j = k & 15;
-      const at = dst + b * BLOCK_BYTES + j;
-      out[at] = (out[at] & ~(3 << (2 * g))) | ((w[src + k] + 1) << (2 * g));
+    // Whole blocks: each output byte gathers its four codes (w + 1) at strides of 16.
+    for (let b = 0; b < whole; b++) {
+      const s = src + b * BLOCK_ELEMS;
+      const d = dst + b * BLOCK_BYTES;
+      for (let j = 0; j < BLOCK_BYTES; j++) {
+        out[d + j] = (w[s + j] + 1) | ((w[s + 16 + j] + 1) << 2) | ((w[s + 32 + j] + 1) << 4) | ((w[s + 48 + j] + 1) << 6);
+      }
+    }
+    // A partial last block: missing weights get code 1 (weight 0).
+    if (whole * BLOCK_ELEMS < cols) {
+      const d = dst + whole * BLOCK_BYTES;
+      for (let j = 0; j < BLOCK_BYTES; j++) {
+        let byte = 0;
+        for (let g = 0; g < 4; g++) {
+          const k = whole * BLOCK_ELEMS + g * 16 + j;
+          byte |= (k < cols ? w[src + k] + 1 : 1) << (2 * g);
+        }
+        out[d + j] = byte;
+      }
     }
   }
   return out;
