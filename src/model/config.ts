@@ -29,7 +29,7 @@ function validate(c: ModelConfig, where: string): ModelConfig {
     const v = c[key as keyof typeof LIMITS];
     check(Number.isSafeInteger(v) && v >= 1 && v <= max, 'absurd-value', `${where}: ${key} = ${v} is outside 1..${max}`, { key, value: v });
   }
-  check(c.nKvHeads >= 1 && c.nHeads % c.nKvHeads === 0, 'bad-value', `${where}: ${c.nHeads} heads cannot be grouped over ${c.nKvHeads} KV heads`);
+  check(Number.isSafeInteger(c.nKvHeads) && c.nKvHeads >= 1 && c.nHeads % c.nKvHeads === 0, 'bad-value', `${where}: ${c.nHeads} heads cannot be grouped over ${c.nKvHeads} KV heads`);
   check(c.dim % c.nHeads === 0, 'bad-value', `${where}: dim ${c.dim} is not a multiple of ${c.nHeads} heads`);
   check(c.headDim % 2 === 0, 'bad-value', `${where}: head size ${c.headDim} must be even for RoPE`);
   check(Number.isFinite(c.ropeTheta) && c.ropeTheta > 0, 'bad-value', `${where}: rope theta ${c.ropeTheta} must be positive`);
@@ -50,21 +50,20 @@ export const GGUF_ARCHES = new Set([...FORK_ARCHES, 'bitnet']);
 /** From GGUF KVs; `vocabFallback` is used when `<arch>.vocab_size` is absent (token_embd rows). */
 export function configFromGguf(kv: Map<string, GgufValue>, vocabFallback: number, where: string): ModelConfig {
   const arch = kv.get('general.architecture');
-  check(typeof arch === 'string', 'missing-tensor', `${where}: general.architecture is missing`);
+  check(typeof arch === 'string', 'missing-key', `${where}: general.architecture is missing`);
   check(GGUF_ARCHES.has(arch), 'unsupported', `${where}: architecture ${arch} is not a BitNet model (${[...GGUF_ARCHES].join(', ')} are supported)`, { arch });
   const num = (key: string, fallback?: number): number => {
     const v = kv.get(`${arch}.${key}`) ?? fallback;
-    check(typeof v === 'number', 'missing-tensor', `${where}: metadata ${arch}.${key} is missing or not a number`, { key });
+    check(typeof v === 'number', 'missing-key', `${where}: metadata ${arch}.${key} is missing or not a number`, { key });
     return v;
   };
   const dim = num('embedding_length');
   const nHeads = num('attention.head_count');
   const headDim = dim / nHeads;
   const ropeDims = num('rope.dimension_count', headDim);
-  check(ropeDims === headDim, 'unsupported', `${where}: partial RoPE (${ropeDims} of ${headDim} dims) is not supported`);
   // The fork's arches are squared-ReLU with no key for it; upstream `bitnet` defaults to SiLU (spec §2.4).
   const activation = activationFrom(kv.get(`${arch}.hidden_activation`), where, FORK_ARCHES.has(arch) ? 'relu2' : 'silu');
-  return validate(
+  const config = validate(
     {
       arch,
       dim,
@@ -81,6 +80,9 @@ export function configFromGguf(kv: Map<string, GgufValue>, vocabFallback: number
     },
     where,
   );
+  // After validate, so a bad head count is reported as such rather than as a RoPE mismatch.
+  check(ropeDims === config.headDim, 'unsupported', `${where}: partial RoPE (${ropeDims} of ${config.headDim} dims) is not supported`);
+  return config;
 }
 
 /** From a Hugging Face config.json of BitNetForCausalLM (packed, offline quantization). */
@@ -91,7 +93,7 @@ export function configFromHf(json: Record<string, unknown>, where: string): Mode
   check(!q || q.quantization_mode !== 'online', 'unsupported', `${where}: this is the bf16 master checkpoint (online quantization); use the packed repository`);
   const num = (key: string, fallback?: number): number => {
     const v = json[key] ?? fallback;
-    check(typeof v === 'number', 'missing-tensor', `${where}: ${key} is missing or not a number`, { key });
+    check(typeof v === 'number', 'missing-key', `${where}: ${key} is missing or not a number`, { key });
     return v;
   };
   const dim = num('hidden_size');

@@ -9,6 +9,7 @@ export type FormatErrorCode =
   | 'bad-offset'
   | 'unknown-type'
   | 'missing-tensor'
+  | 'missing-key'
   | 'shape-mismatch'
   | 'unsupported'
   | 'bad-json'

@@ -157,7 +157,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     kv.set(key, await readValue(c, type, key));
   }
   const alignment = kv.get('general.alignment') ?? GGUF_DEFAULT_ALIGNMENT;
-  check(typeof alignment === 'number' && alignment > 0 && (alignment & (alignment - 1)) === 0 && alignment <= 1 << 20, 'bad-value',
+  check(typeof alignment === 'number' && Number.isInteger(alignment) && alignment > 0 && (alignment & (alignment - 1)) === 0 && alignment <= 1 << 20, 'bad-value',
     `${src.name}: general.alignment ${String(alignment)} is not a power of two`);
 
   const arch = typeof kv.get('general.architecture') === 'string' ? (kv.get('general.architecture') as string) : '';

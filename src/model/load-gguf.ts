@@ -51,6 +51,8 @@ export async function openGguf(src: ByteSource): Promise<ModelFile> {
       const decoded = t.type === 'I2_S' ? decodeI2S(bytes, rows, cols, name) : t.type === 'TQ2_0' ? decodeTQ2(bytes, rows, cols, name) : decodeTQ1(bytes, rows, cols, name);
       const extra = gguf.tensors.get(`${name}.scale`);
       const scale = extra ? f32(decoded.scale * (await readScalar(src, extra))) : decoded.scale;
+      // As openHf checks weight_scale: a NaN or negative scale would silently corrupt every output.
+      check(Number.isFinite(scale) && scale >= 0, 'bad-value', `${src.name}: ${name} scale ${scale} is not a valid weight scale`, { name, scale });
       return { w: decoded.w, rows, cols, scale } satisfies TernaryTensor;
     },
     async readVector(name) {

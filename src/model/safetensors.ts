@@ -55,7 +55,7 @@ export async function readSafetensors(src: ByteSource): Promise<SafetensorsFile>
 function parseEntry(file: string, name: string, entry: unknown, dataStart: number, dataSize: number): SafetensorsTensor {
   const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   check(e && typeof e === 'object', 'bad-json', `${file}: entry for ${name} is not an object`);
-  check(typeof e.dtype === 'string' && e.dtype in DTYPE_BYTES, 'unknown-type', `${file}: tensor ${name} has unknown dtype ${String(e.dtype)}`, { name });
+  check(typeof e.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, e.dtype), 'unknown-type', `${file}: tensor ${name} has unknown dtype ${String(e.dtype)}`, { name });
   const dtype = e.dtype as SafetensorsDtype;
   check(Array.isArray(e.shape) && e.shape.length <= 8 && e.shape.every((d) => Number.isSafeInteger(d) && d >= 0), 'absurd-value',
     `${file}: tensor ${name} has an invalid shape ${JSON.stringify(e.shape)}`, { name });

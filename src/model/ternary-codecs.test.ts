@@ -20,11 +20,15 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Random ternary matrix; with zeroBlocks, about a quarter of its 256-element blocks are all zero. */
+/**
+ * Random ternary matrix; with zeroBlocks, about a quarter of its 256-element blocks are all zero,
+ * but never the first, so the tensor always has a scale to carry.
+ */
 function randomTernary(next: () => number, rows: number, cols: number, zeroBlocks = false): Int8Array {
   const w = new Int8Array(rows * cols);
   for (let i = 0; i < w.length; i++) w[i] = (next() % 3) - 1;
-  if (zeroBlocks) for (let b = 0; b < w.length / 256; b++) if (next() % 4 === 0) w.fill(0, b * 256, b * 256 + 256);
+  w[0] = 1;
+  if (zeroBlocks) for (let b = 1; b < w.length / 256; b++) if (next() % 4 === 0) w.fill(0, b * 256, b * 256 + 256);
   return w;
 }
 
