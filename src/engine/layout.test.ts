@@ -31,7 +31,7 @@ describe(`packTernary (seed ${seed})`, () => {
     const p = packTernary(w, 1, 128);
     expect(p[1]).toBe(0b01011001); // code 2 at bits 3:2, code 1 elsewhere
     expect(p[18]).toBe(0b00010101); // code 0 at bits 7:6
-    expect([...p].filter((b, i) => i !== 1 && i !== 18).every((b) => b === 0b01010101)).toBe(true);
+    expect([...p].filter((_, i) => i !== 1 && i !== 18).every((b) => b === 0b01010101)).toBe(true);
   });
 
   test('writes into a given buffer at its offset', () => {

@@ -6,9 +6,10 @@ import type { ModelConfig } from '../model/config.ts';
 import { dequantRow } from '../model/float-codecs.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import type { TensorType } from '../model/tensor-types.ts';
-import { LAYER_TERNARY, type TernaryName } from '../model/tensors.ts';
+import { LAYER_TERNARY, modelSlots, type TernaryName } from '../model/tensors.ts';
 import { ContextFullError, type Engine, type MemoryStats } from './engine.ts';
-import { packTernary, paddedCols, rowBytes } from './layout.ts';
+import { paddedCols, rowBytes } from './layout.ts';
+import { loadPacked } from './repack.ts';
 import { attendHead, f32, gatedActivation, rmsNorm, ropeAngles, ropeNeox } from './math.ts';
 import type { WasmKernels } from './wasm/kernels.ts';
 
@@ -93,16 +94,17 @@ export class WasmEngine implements Engine {
   static async load(model: ModelFile, kernels: WasmKernels, contextSize = model.config.contextLength): Promise<WasmEngine> {
     const c = model.config;
     let weightBytes = 0;
+    const slots = new Map(modelSlots(c).map((s) => [s.name, s]));
     const layers: Layer[] = [];
     for (let l = 0; l < c.nLayers; l++) {
       const b = `blk.${l}.`;
       const m = {} as Record<TernaryName, Matrix>;
       for (const name of LAYER_TERNARY) {
-        const t = await model.readTernary(b + name);
-        const bytes = t.rows * rowBytes(t.cols);
+        const slot = slots.get(b + name)!;
+        const bytes = slot.rows * rowBytes(slot.cols);
         const ptr = kernels.alloc(bytes);
-        packTernary(t.w, t.rows, t.cols, kernels.u8(ptr, bytes));
-        m[name] = { ptr, rows: t.rows, cols: t.cols, scale: t.scale };
+        const scale = await loadPacked(model, b + name, kernels.u8(ptr, bytes));
+        m[name] = { ptr, rows: slot.rows, cols: slot.cols, scale };
         weightBytes += bytes;
       }
       layers.push({

@@ -28,6 +28,13 @@ export async function openGguf(src: ByteSource): Promise<ModelFile> {
   const template = gguf.kv.get('tokenizer.chat_template');
 
   const read = (t: GgufTensorInfo, into?: Uint8Array) => src.read(t.offset, t.bytes!, into);
+  /** The stored scale times an optional `.scale` tensor, checked as openHf checks weight_scale. */
+  const effectiveScale = async (name: string, stored: number) => {
+    const extra = gguf.tensors.get(`${name}.scale`);
+    const scale = extra ? f32(stored * (await readScalar(src, extra))) : stored;
+    check(Number.isFinite(scale) && scale >= 0, 'bad-value', `${src.name}: ${name} scale ${scale} is not a valid weight scale`, { name, scale });
+    return scale;
+  };
   return {
     config,
     weightFormat: [...ternaryTypes][0]!,
@@ -49,12 +56,18 @@ export async function openGguf(src: ByteSource): Promise<ModelFile> {
       const bytes = await read(t);
       const [cols, rows] = [t.ne[0], t.ne[1] ?? 1];
       const decoded = t.type === 'I2_S' ? decodeI2S(bytes, rows, cols, name) : t.type === 'TQ2_0' ? decodeTQ2(bytes, rows, cols, name) : decodeTQ1(bytes, rows, cols, name);
-      const extra = gguf.tensors.get(`${name}.scale`);
-      const scale = extra ? f32(decoded.scale * (await readScalar(src, extra))) : decoded.scale;
-      // As openHf checks weight_scale: a NaN or negative scale would silently corrupt every output.
-      check(Number.isFinite(scale) && scale >= 0, 'bad-value', `${src.name}: ${name} scale ${scale} is not a valid weight scale`, { name, scale });
-      return { w: decoded.w, rows, cols, scale } satisfies TernaryTensor;
+      return { w: decoded.w, rows, cols, scale: await effectiveScale(name, decoded.scale) } satisfies TernaryTensor;
     },
+    readTernaryI2S: ternaryTypes.has('I2_S')
+      ? async (name) => {
+          const t = tensorOf(gguf, name);
+          const [cols, rows] = [t.ne[0], t.ne[1] ?? 1];
+          const bytes = await read(t);
+          const codes = bytes.subarray(0, (rows * cols) / 4);
+          const tail = new DataView(bytes.buffer, bytes.byteOffset + codes.length, 4).getFloat32(0, true);
+          return { codes, rows, cols, scale: await effectiveScale(name, tail) };
+        }
+      : undefined,
     async readVector(name) {
       const t = tensorOf(gguf, name);
       const out = new Float32Array(t.ne[0]);

@@ -42,6 +42,11 @@ export interface ModelFile {
   /** Facts for `info`: file name, metadata, tensor counts, sizes. */
   describe(): Record<string, unknown>;
   readTernary(name: string): Promise<TernaryTensor>;
+  /**
+   * Present when the file stores I2_S: the packed codes (without the tail) and the tensor's
+   * effective scale, so a loader can transcode them without decoding to one byte per weight.
+   */
+  readTernaryI2S?(name: string): Promise<{ codes: Uint8Array; rows: number; cols: number; scale: number }>;
   readVector(name: string): Promise<Float32Array>;
   /** Reads a float matrix; `into` (bytes of the exact size) avoids an extra copy. */
   readMatrix(name: string, into?: Uint8Array): Promise<MatrixBytes>;
