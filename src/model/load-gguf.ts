@@ -78,6 +78,12 @@ export async function openGguf(src: ByteSource): Promise<ModelFile> {
       const t = tensorOf(gguf, name);
       return { type: t.type!, rows: t.ne[1], cols: t.ne[0], bytes: await read(t, into) };
     },
+    async readMatrixRows(name, row0, rows, into) {
+      const t = tensorOf(gguf, name);
+      const rowBytes = t.bytes! / t.ne[1];
+      check(row0 >= 0 && rows >= 0 && row0 + rows <= t.ne[1], 'bad-value', `${name}: rows ${row0}..${row0 + rows} are outside 0..${t.ne[1]}`);
+      await src.read(t.offset + row0 * rowBytes, rows * rowBytes, into);
+    },
     matrixInfo(name) {
       const t = tensorOf(gguf, name);
       return { type: t.type!, rows: t.ne[1], cols: t.ne[0], bytes: t.bytes! };

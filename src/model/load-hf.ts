@@ -101,6 +101,12 @@ export async function openHf(files: HfFiles): Promise<ModelFile> {
       const m = matrix(name);
       return { type: m.type, rows: m.rows, cols: m.cols, bytes: await read(get(`${hfName(name)}.weight`), into) };
     },
+    async readMatrixRows(name, row0, rows, into) {
+      const m = matrix(name);
+      const { src, t } = get(`${hfName(name)}.weight`);
+      check(row0 >= 0 && rows >= 0 && row0 + rows <= m.rows, 'bad-value', `${name}: rows ${row0}..${row0 + rows} are outside 0..${m.rows}`);
+      await src.read(t.offset + (row0 * m.bytes) / m.rows, (rows * m.bytes) / m.rows, into);
+    },
     matrixInfo: matrix,
   };
 }

@@ -50,5 +50,7 @@ export interface ModelFile {
   readVector(name: string): Promise<Float32Array>;
   /** Reads a float matrix; `into` (bytes of the exact size) avoids an extra copy. */
   readMatrix(name: string, into?: Uint8Array): Promise<MatrixBytes>;
+  /** Reads rows [row0, row0 + rows) of a float matrix into `into` (exactly their bytes). */
+  readMatrixRows(name: string, row0: number, rows: number, into: Uint8Array): Promise<void>;
   matrixInfo(name: string): { type: TensorType; rows: number; cols: number; bytes: number };
 }
