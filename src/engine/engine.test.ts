@@ -2,12 +2,8 @@
 // engine gives exactly the reference engine's logits and greedy ids, across prefill chunks,
 // decode steps, cache roll-back, embedding types, SiLU models and grouped-query shapes.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { openGguf } from '../model/load-gguf.ts';
-import { openHf } from '../model/load-hf.ts';
 import type { ModelFile } from '../model/model-file.ts';
-import { MemorySource } from '../model/source.ts';
-import { parseShape, planSyntheticModel, type EmbeddingFormat, type SyntheticArch, type WeightFormat } from '../model/synthetic.ts';
-import { runPlan, testTokenizer } from '../model/test-models.ts';
+import { openSynthetic, type ModelOptions } from '../model/test-models.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { wasmKernelBytes } from '../node/wasm-bytes.ts';
 import { ContextFullError, type Engine } from './engine.ts';
@@ -21,30 +17,8 @@ const SHAPE = 'dim=256,ffn=768,layers=2,heads=4,kv=2,vocab=300,ctx=160';
 /** Three query heads per KV head, head size 64, and a 640-wide FFN (I2_S only: not a multiple of 256). */
 const GQA3_SHAPE = 'dim=384,ffn=640,layers=2,heads=6,kv=2,vocab=300,ctx=96';
 
-interface Spec { format: WeightFormat; shape?: string; arch?: SyntheticArch; embedding?: EmbeddingFormat; activation?: 'relu2' | 'silu'; seed?: number }
-
-async function open(spec: Spec): Promise<ModelFile> {
-  const tok = await testTokenizer();
-  const { files } = planSyntheticModel({
-    shape: parseShape(spec.shape ?? SHAPE),
-    arch: spec.arch ?? (spec.format === 'i2_s' || spec.format === 'hf' ? 'bitnet-b1.58' : 'bitnet'),
-    format: spec.format,
-    embedding: spec.embedding,
-    activation: spec.activation,
-    seed: spec.seed ?? 11,
-    tokenizer: { json: tok.tokenizerJson, config: tok.tokenizerConfig },
-  });
-  if (spec.format !== 'hf') return openGguf(new MemorySource(runPlan(files[0]), 'synthetic.gguf'));
-  const json = (path: string) => JSON.parse(new TextDecoder().decode(runPlan(files.find((f) => f.path === path)!)));
-  return openHf({
-    name: 'synthetic-hf',
-    config: json('config.json'),
-    weights: [new MemorySource(runPlan(files.find((f) => f.path === 'model.safetensors')!), 'model.safetensors')],
-    tokenizerJson: json('tokenizer.json'),
-    tokenizerConfig: json('tokenizer_config.json'),
-    generationConfig: json('generation_config.json'),
-  });
-}
+/** This file's models: SHAPE and seed 11 unless the spec says otherwise. */
+const open = (spec: ModelOptions) => openSynthetic({ shape: SHAPE, seed: 11, ...spec });
 
 let kernelBytes: Uint8Array;
 beforeAll(async () => {

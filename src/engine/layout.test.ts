@@ -1,22 +1,15 @@
 // The compute layout: packTernary against its plain element-wise definition, padding, and the
-// byte/bit position of single weights.
+// byte/bit position of single weights. Rerun a seed with TEST_SEED=<n>.
 import { describe, expect, test } from 'vitest';
+import { rng, testSeed } from '../testing/random.ts';
 import { packedCode, packTernary, paddedCols, rowBytes } from './layout.ts';
 
-const seed = (Date.now() >>> 0) % 100000;
-
-function randomTernary(n: number, s: number): Int8Array {
-  let x = s || 1;
-  return Int8Array.from({ length: n }, () => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return ((x >>> 16) % 3) - 1;
-  });
-}
+const seed = testSeed('TEST_SEED');
 
 describe(`packTernary (seed ${seed})`, () => {
   test.each([1, 15, 16, 63, 64, 65, 100, 128, 200, 2560, 6912])('every weight lands where packedCode reads it, cols %i', (cols) => {
     const rows = 3;
-    const w = randomTernary(rows * cols, seed + cols);
+    const w = rng(seed, `cols ${cols}`).ternary(rows * cols);
     const packed = packTernary(w, rows, cols);
     expect(packed.length).toBe(rows * rowBytes(cols));
     for (let n = 0; n < rows; n++) {
@@ -35,7 +28,7 @@ describe(`packTernary (seed ${seed})`, () => {
   });
 
   test('writes into a given buffer at its offset', () => {
-    const w = randomTernary(2 * 64, seed);
+    const w = rng(seed, 'into a buffer').ternary(2 * 64);
     const buf = new Uint8Array(40).fill(0xff);
     packTernary(w, 2, 64, buf.subarray(4, 36));
     expect(buf.subarray(4, 36)).toEqual(packTernary(w, 2, 64));

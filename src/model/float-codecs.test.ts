@@ -3,34 +3,12 @@
 // quantize -> dequantize error on seeded random data (rerun a seed with TEST_SEED=<n>).
 
 import { describe, expect, test } from 'vitest';
-import { FormatError, type FormatErrorCode } from './errors.ts';
+import { expectFormatError } from '../testing/expect-error.ts';
+import { rng, testSeed } from '../testing/random.ts';
 import { bf16ToF32, dequantRow, f16ToF32, f32ToBf16, f32ToF16, quantizeRows } from './float-codecs.ts';
 import type { TensorType } from './tensor-types.ts';
 
-const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 32);
-
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-function expectFormatError(fn: () => unknown, code: FormatErrorCode, message?: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(FormatError);
-  expect((err as FormatError).code).toBe(code);
-  if (message) expect((err as FormatError).message).toMatch(message);
-}
+const SEED = testSeed('TEST_SEED');
 
 /** IEEE binary value of sign/exponent/mantissa fields, by Math.pow (no bit tricks). */
 function ieeeValue(bits: number, expBits: number, manBits: number): number {
@@ -225,9 +203,9 @@ describe('Q8_0', () => {
   });
 
   test(`quantize -> dequantize error is within about d/2 (seed ${SEED})`, () => {
-    const next = prng(SEED);
+    const rnd = rng(SEED, 'Q8_0 error');
     const rows = 8, cols = 320;
-    const x = Float32Array.from({ length: rows * cols }, () => (next() - 0.5) * 2 ** Math.floor(next() * 10 - 5));
+    const x = rnd.floats(rows * cols, () => 2 ** Math.floor(rnd() * 10 - 5));
     const bytes = quantizeRows('Q8_0', x, rows, cols);
     const out = new Float32Array(cols);
     for (let r = 0; r < rows; r++) {
@@ -276,13 +254,13 @@ describe('Q6_K', () => {
   });
 
   test(`random blocks match the per-element reference bit for bit (seed ${SEED})`, () => {
-    const next = prng(SEED ^ 1);
+    const rnd = rng(SEED, 'Q6_K reference');
     const rows = 3, cols = 512;
-    const bytes = Uint8Array.from({ length: rows * (cols / 256) * 210 }, () => Math.floor(next() * 256));
+    const bytes = rnd.bytes(rows * (cols / 256) * 210);
     for (let b = 0; b < rows * 2; b++) {
       // a finite d with a long mantissa, so fround(d·sc)·q really needs rounding
-      bytes[b * 210 + 208] = Math.floor(next() * 256);
-      bytes[b * 210 + 209] = Math.floor(next() * 0x78) | (next() < 0.5 ? 0x80 : 0);
+      bytes[b * 210 + 208] = rnd.int(256);
+      bytes[b * 210 + 209] = rnd.int(0x78) | (rnd() < 0.5 ? 0x80 : 0);
     }
     const out = new Float32Array(cols);
     for (let r = 0; r < rows; r++) {
@@ -294,10 +272,9 @@ describe('Q6_K', () => {
   });
 
   test(`quantize -> dequantize error is small (seed ${SEED})`, () => {
-    const next = prng(SEED ^ 2);
     const rows = 4, cols = 768;
     // groups of very different magnitudes stress the per-group int8 scales
-    const x = Float32Array.from({ length: rows * cols }, (_, i) => (next() - 0.5) * 2 ** ((i >> 4) % 7 - 3));
+    const x = rng(SEED, 'Q6_K error').floats(rows * cols, (i) => 2 ** ((i >> 4) % 7 - 3));
     const bytes = quantizeRows('Q6_K', x, rows, cols);
     expect(bytes.length).toBe(rows * 3 * 210);
     const out = new Float32Array(cols);

@@ -4,6 +4,7 @@
 // never a stall, never a read beyond the file. Rerun a seed with TEST_SEED=<n>.
 
 import { beforeAll, describe, expect, test } from 'vitest';
+import { rng, testSeed } from '../testing/random.ts';
 import { FormatError } from './errors.ts';
 import { openGguf } from './load-gguf.ts';
 import { openHf, type HfFiles } from './load-hf.ts';
@@ -24,7 +25,7 @@ import {
   type GgufRegions,
 } from './test-models.ts';
 
-const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 32);
+const SEED = testSeed('TEST_SEED');
 const MUTANTS = 300;
 /** Each case reads a ~400 KB model in milliseconds; this only catches a stall. */
 const CASE_MS = 2000;
@@ -32,27 +33,21 @@ const CASE_MS = 2000;
 /** Counts and sizes that sit on the edges readers get wrong: zero, one, sign bit, 32-bit max, 2^53, 64-bit max. */
 const EXTREMES = [0n, 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 53n, 2n ** 64n - 1n];
 
-/** mulberry32 with helpers. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  const int = (n: number) => Math.floor((next() / 2 ** 32) * n);
+/** The shared seeded stream with the mutators' helpers. */
+function fuzzRng(label: string) {
+  const r = rng(SEED, label);
   return {
-    int,
+    int: r.int,
+    bytes: r.bytes,
     /** An integer in [from, to). */
-    range: (from: number, to: number) => from + int(Math.max(1, to - from)),
-    pick: <T>(xs: readonly T[]): T => xs[int(xs.length)],
-    chance: (p: number) => next() / 2 ** 32 < p,
+    range: (from: number, to: number) => from + r.int(Math.max(1, to - from)),
+    pick: <T>(xs: readonly T[]): T => xs[r.int(xs.length)],
+    chance: (p: number) => r() < p,
     /** An extreme value, or a random 64-bit one. */
-    extreme: (): bigint => (int(3) ? EXTREMES[int(EXTREMES.length)] : (BigInt(next()) << 32n) | BigInt(next())),
+    extreme: (): bigint => (r.int(3) ? EXTREMES[r.int(EXTREMES.length)] : (BigInt(r.u32()) << 32n) | BigInt(r.u32())),
   };
 }
-type Rng = ReturnType<typeof prng>;
+type FuzzRng = ReturnType<typeof fuzzRng>;
 
 interface Mutant<T> {
   what: string;
@@ -67,14 +62,14 @@ const splice = (b: Uint8Array, at: number, remove: number, insert: Uint8Array = 
   new Bytes().raw(b.subarray(0, at)).raw(insert).raw(b.subarray(Math.min(b.length, at + remove))).bytes();
 
 /** Writes an extreme or random value over a field of `width` bytes inside the region (the file end permitting). */
-function overwrite(b: Uint8Array, r: Rng, [from, to]: Region, width: 4 | 8): Mutant<Uint8Array> {
+function overwrite(b: Uint8Array, r: FuzzRng, [from, to]: Region, width: 4 | 8): Mutant<Uint8Array> {
   if (b.length < width) return { what: 'too short to overwrite', value: b };
   const at = Math.min(r.range(from, to), b.length - width);
   const v = BigInt.asUintN(8 * width, r.extreme());
   return { what: `u${8 * width} at ${at} = ${v}`, value: patched(b, at, width, v) };
 }
 
-const BYTE_MUTATIONS: Record<string, (b: Uint8Array, r: Rng, [from, to]: Region) => Mutant<Uint8Array>> = {
+const BYTE_MUTATIONS: Record<string, (b: Uint8Array, r: FuzzRng, [from, to]: Region) => Mutant<Uint8Array>> = {
   flip(b, r, [from, to]) {
     const out = b.slice();
     const at = Array.from({ length: r.range(1, 5) }, () => r.range(from, to));
@@ -93,7 +88,7 @@ const BYTE_MUTATIONS: Record<string, (b: Uint8Array, r: Rng, [from, to]: Region)
   },
   insert(b, r, [from, to]) {
     const at = r.range(from, to);
-    const junk = Uint8Array.from({ length: r.range(1, 17) }, () => r.int(256));
+    const junk = r.bytes(r.range(1, 17));
     return { what: `insert ${junk.length} bytes at ${at}`, value: splice(b, at, 0, junk) };
   },
   remove(b, r, [from, to]) {
@@ -103,7 +98,7 @@ const BYTE_MUTATIONS: Record<string, (b: Uint8Array, r: Rng, [from, to]: Region)
 };
 
 /** One byte-level mutation inside the region, then up to two more anywhere in it. */
-function mutateBytes(bytes: Uint8Array, r: Rng, region: Region): Mutant<Uint8Array> {
+function mutateBytes(bytes: Uint8Array, r: FuzzRng, region: Region): Mutant<Uint8Array> {
   let value = bytes;
   const what: string[] = [];
   for (let i = 0, n = r.chance(0.3) ? r.range(2, 4) : 1; i < n; i++) {
@@ -121,7 +116,7 @@ const TYPE_IDS = [0, 1, 8, 14, 30, 34, 35, 36, 37, 39, 99, 2 ** 32 - 1];
 const SIZES = [0, 1, 2, 3, 64, 100, 128, 255, 256, 512, 556, 2 ** 31, 2 ** 32, 2 ** 40, 2 ** 53];
 
 /** A random raw GGUF value, sometimes of an unknown type or with a count far beyond the file. */
-function randomKvValue(r: Rng): Uint8Array {
+function randomKvValue(r: FuzzRng): Uint8Array {
   const n = Number(BigInt.asUintN(32, r.extreme()));
   return r.pick([
     () => kv.u32(n),
@@ -135,7 +130,7 @@ function randomKvValue(r: Rng): Uint8Array {
   ])();
 }
 
-function mutateGgufStructure(bytes: Uint8Array, r: Rng): Mutant<Uint8Array> {
+function mutateGgufStructure(bytes: Uint8Array, r: FuzzRng): Mutant<Uint8Array> {
   let what = '';
   const value = editGguf(bytes, (p) => {
     if (r.chance(0.4)) {
@@ -168,7 +163,7 @@ function mutateGgufStructure(bytes: Uint8Array, r: Rng): Mutant<Uint8Array> {
 const ST_DTYPES = ['U8', 'BF16', 'F16', 'F32', 'I64', 'BOOL', 'F8_E4M3', 'toString', '', 7, null];
 const ST_NUMBERS = [0, 1, -1, 1.5, 64, 256, 2 ** 32, 2 ** 53, 2 ** 64, 1e308, '4', null];
 
-function mutateSafetensorsStructure(bytes: Uint8Array, r: Rng): Mutant<Uint8Array> {
+function mutateSafetensorsStructure(bytes: Uint8Array, r: FuzzRng): Mutant<Uint8Array> {
   const { header, data } = splitSafetensors(bytes);
   const name = r.pick(Object.keys(header).filter((n) => n !== '__metadata__'));
   const entry = header[name];
@@ -189,7 +184,7 @@ function mutateSafetensorsStructure(bytes: Uint8Array, r: Rng): Mutant<Uint8Arra
 }
 
 /** config.json with one numeric hyperparameter replaced (openHf validates it before any tensor). */
-function mutateHfConfig(config: Record<string, unknown>, r: Rng): Mutant<Record<string, unknown>> {
+function mutateHfConfig(config: Record<string, unknown>, r: FuzzRng): Mutant<Record<string, unknown>> {
   const key = r.pick(['hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'vocab_size', 'rms_norm_eps', 'rope_theta']);
   const value = r.pick([...ST_NUMBERS, NaN, undefined]);
   return { what: `config ${key} = ${String(value)}`, value: { ...config, [key]: value } };
@@ -267,7 +262,7 @@ describe('mutation fuzzing', { timeout: 60_000 }, () => {
   });
 
   test(`${MUTANTS} GGUF mutants open or fail with a FormatError (seed ${SEED})`, async () => {
-    const r = prng(SEED);
+    const r = fuzzRng('gguf');
     const tally = new Tally();
     // Most mutations aim at the header, where every byte is parsed; the rest land anywhere.
     const regionsToHit: Region[] = [[0, 24], [regions.tableStart, regions.dataStart], [0, regions.dataStart], [0, gguf.length]];
@@ -280,7 +275,7 @@ describe('mutation fuzzing', { timeout: 60_000 }, () => {
   });
 
   test(`${MUTANTS} safetensors mutants open or fail with a FormatError (seed ${SEED})`, async () => {
-    const r = prng(SEED ^ 0x5eed);
+    const r = fuzzRng('safetensors');
     const tally = new Tally();
     const headerEnd = 8 + Number(new DataView(hf.weights.buffer, hf.weights.byteOffset).getBigUint64(0, true));
     const regionsToHit: Region[] = [[0, 8], [0, headerEnd], [0, hf.weights.length]];

@@ -3,6 +3,7 @@
 // duplicates, bad UTF-8) fail fast with the right FormatError and never read beyond the file.
 
 import { beforeAll, describe, expect, test } from 'vitest';
+import { expectFormatError } from '../testing/expect-error.ts';
 import type { FormatErrorCode } from './errors.ts';
 import { readGguf, type GgufFile } from './gguf.ts';
 import { layoutGguf, type GgufKvValue } from './gguf-writer.ts';
@@ -10,7 +11,6 @@ import {
   Bytes,
   buildGguf,
   editGguf,
-  expectFormatError,
   firstDifference,
   GGUF_TYPE,
   joinGguf,

@@ -3,6 +3,7 @@
 // tensors and bad hyperparameters fail with the right FormatError.
 
 import { beforeAll, describe, expect, test } from 'vitest';
+import { expectFormatError } from '../testing/expect-error.ts';
 import type { ModelConfig } from './config.ts';
 import type { FormatErrorCode } from './errors.ts';
 import { quantizeRows } from './float-codecs.ts';
@@ -17,7 +18,6 @@ import {
   buildHf,
   editGguf,
   editSafetensors,
-  expectFormatError,
   expectGeneratorValues,
   firstDifference,
   kv,

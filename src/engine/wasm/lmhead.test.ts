@@ -5,24 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { wasmKernelBytes } from '../../node/wasm-bytes.ts';
 import { dequantRow, quantizeRows } from '../../model/float-codecs.ts';
 import type { TensorType } from '../../model/tensor-types.ts';
+import { rng, testSeed, type Rng } from '../../testing/random.ts';
 import { dotLanes8 } from '../math.ts';
 import { WasmKernels } from './kernels.ts';
 
-const SEED = process.env.WASM_TEST_SEED ? Number(process.env.WASM_TEST_SEED) : (Math.random() * 2 ** 32) >>> 0;
+const SEED = testSeed('WASM_TEST_SEED');
 const MODULE = new WebAssembly.Module(await wasmKernelBytes('simd'));
 const SENTINEL = 1234.5;
-
-/** mulberry32, seeded from SEED and a per-case label. */
-function rng(label: string): () => number {
-  let s = SEED;
-  for (const ch of label) s = Math.imul(s ^ ch.charCodeAt(0), 0x9e3779b1);
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 type LmType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q6_K';
 /** values: encoded real numbers; bits: random finite bit patterns (subnormals and extremes); special: bits plus inf/NaN in some rows. */
@@ -34,20 +23,17 @@ const BYTES_PER_BLOCK: Record<LmType, number> = { F32: 32, F16: 16, BF16: 16, Q8
 const SCALE_AT: Partial<Record<LmType, number>> = { Q8_0: 0, Q6_K: 208 };
 
 /** A 16-bit float pattern with a finite (exponent < all ones) value. */
-function finite16(type: 'F16' | 'BF16', rnd: () => number): number {
+function finite16(type: 'F16' | 'BF16', rnd: Rng): number {
   const expMask = type === 'F16' ? 0x7c00 : 0x7f80;
   for (;;) {
-    const b = Math.floor(rnd() * 65536);
+    const b = rnd.int(65536);
     if ((b & expMask) !== expMask) return b;
   }
 }
 
-function matrix(type: LmType, kind: EKind, rows: number, cols: number, rnd: () => number): Uint8Array {
-  if (kind === 'values') {
-    const v = Float32Array.from({ length: rows * cols }, () => (rnd() - 0.5) * 10 ** (rnd() * 4 - 2));
-    return quantizeRows(type, v, rows, cols);
-  }
-  const bytes = Uint8Array.from({ length: (rows * cols * BYTES_PER_BLOCK[type]) / BLOCK[type] }, () => Math.floor(rnd() * 256));
+function matrix(type: LmType, kind: EKind, rows: number, cols: number, rnd: Rng): Uint8Array {
+  if (kind === 'values') return quantizeRows(type, rnd.floats(rows * cols, () => 10 ** (rnd() * 4 - 2)), rows, cols);
+  const bytes = rnd.bytes((rows * cols * BYTES_PER_BLOCK[type]) / BLOCK[type]);
   const put16 = (at: number, b: number) => {
     bytes[at] = b & 255;
     bytes[at + 1] = b >> 8;
@@ -75,10 +61,10 @@ function matrix(type: LmType, kind: EKind, rows: number, cols: number, rnd: () =
   return bytes;
 }
 
-function hVector(cols: number, rnd: () => number): Float32Array {
+function hVector(cols: number, rnd: Rng): Float32Array {
   return Float32Array.from({ length: cols }, () => {
     const r = rnd();
-    if (r < 0.05) return (rnd() < 0.5 ? -1 : 1) * Math.floor(rnd() * 2 ** 23) * 2 ** -149; // subnormal
+    if (r < 0.05) return (rnd() < 0.5 ? -1 : 1) * rnd.int(2 ** 23) * 2 ** -149; // subnormal
     if (r < 0.07) return 0;
     return (rnd() - 0.5) * 10 ** (rnd() * 6 - 3);
   });
@@ -86,7 +72,7 @@ function hVector(cols: number, rnd: () => number): Float32Array {
 
 function checkLmHead(type: LmType, kind: EKind, rows: number, cols: number, r0 = 0, r1 = rows): void {
   const label = `${type} ${kind} ${rows}x${cols} [${r0},${r1})`;
-  const rnd = rng(label);
+  const rnd = rng(SEED, label);
   const bytes = matrix(type, kind, rows, cols, rnd);
   const h = hVector(cols, rnd);
   const k = WasmKernels.fromModule(MODULE);

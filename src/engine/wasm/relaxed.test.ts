@@ -7,25 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wasmKernelBytes } from '../../node/wasm-bytes.ts';
 import { packTernary, paddedCols } from '../layout.ts';
 import { bitLinear, f32, quantizeActivations } from '../math.ts';
+import { rng, testSeed } from '../../testing/random.ts';
 import { supportsRelaxedSimd } from './kernels.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP = !existsSync(CHROMIUM) && !process.env.CI;
 if (SKIP) console.warn(`relaxed.test.ts: SKIPPED, no Chromium at ${CHROMIUM} (set CHROMIUM_PATH; on CI this test runs and fails instead)`);
 
-const SEED = process.env.WASM_TEST_SEED ? Number(process.env.WASM_TEST_SEED) : (Math.random() * 2 ** 32) >>> 0;
-
-/** mulberry32, seeded from SEED and a per-case label. */
-function rng(label: string): () => number {
-  let s = SEED;
-  for (const ch of label) s = Math.imul(s ^ ch.charCodeAt(0), 0x9e3779b1);
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const SEED = testSeed('WASM_TEST_SEED');
 
 interface Shape {
   rows: number;
@@ -88,10 +77,10 @@ async function runCases(arg: { wasm: string; cases: PageCase[] }): Promise<{ rel
 }
 
 function makeCase(shape: Shape) {
-  const rnd = rng(JSON.stringify(shape));
+  const rnd = rng(SEED, JSON.stringify(shape));
   const { rows, cols, T, extreme } = shape;
-  const w = Int8Array.from({ length: rows * cols }, () => extreme ?? Math.floor(rnd() * 3) - 1);
-  const x = Float32Array.from({ length: T * cols }, () => (extreme ? 0.75 : (rnd() + rnd() + rnd() - 1.5) * 10 ** (rnd() * 4 - 2)));
+  const w = extreme ? new Int8Array(rows * cols).fill(extreme) : rnd.ternary(rows * cols);
+  const x = extreme ? new Float32Array(T * cols).fill(0.75) : Float32Array.from({ length: T * cols }, () => (rnd() + rnd() + rnd() - 1.5) * 10 ** (rnd() * 4 - 2));
   const page: PageCase = { ...shape, wscale: f32(0.25 + rnd()), w: b64(packTernary(w, rows, cols)), x: b64(x) };
   return { page, w, x };
 }
