@@ -36,19 +36,19 @@ export async function bench(argv: string[]): Promise<void> {
     const pp: number[] = [];
     const tg: number[] = [];
     try {
-      engine.forward([0]); // warm-up: first touches of weights and caches
+      await engine.forward([0]); // warm-up: first touches of weights and caches
       for (let rep = 0; rep < r; rep++) {
         if (p > 0) {
           engine.truncate(0);
           const t0 = performance.now();
-          engine.forward(tokens(p, rep));
+          await engine.forward(tokens(p, rep));
           pp.push(p / ((performance.now() - t0) / 1000));
         }
         if (n > 0) {
           engine.truncate(0);
           const ids = tokens(n, rep + 1);
           const t0 = performance.now();
-          for (const id of ids) engine.forward([id]);
+          for (const id of ids) await engine.forward([id]);
           tg.push(n / ((performance.now() - t0) / 1000));
         }
       }

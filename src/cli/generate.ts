@@ -45,7 +45,7 @@ export async function generate(argv: string[]): Promise<void> {
     });
     const engine = await createEngine(model, backend, ctx);
     try {
-      const result = run(engine, tokenizer, prompt, {
+      const result = await run(engine, tokenizer, prompt, {
         maxTokens,
         sampler,
         stopIds: new Set(tokenizer.eosIds),

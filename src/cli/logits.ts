@@ -35,7 +35,7 @@ export async function logits(argv: string[]): Promise<void> {
     const ids = parseIds(values['prompt-ids'], model.config.vocabSize);
     const engine = await createEngine(model, backend, ids.length);
     try {
-      const all = engine.forward(ids, { allLogits: true });
+      const all = await engine.forward(ids, { allLogits: true });
       const positions = all.map((l, pos) => {
         const lp = logSoftmax(l);
         const next = ids[pos + 1];

@@ -24,7 +24,7 @@ export async function perplexity(argv: string[]): Promise<void> {
       for (let start = 0; start < tokens.length; start += ctx - 1) {
         const chunk = [tokenizer.bosId, ...tokens.slice(start, start + ctx - 1)];
         engine.truncate(0);
-        const all = engine.forward(chunk, { allLogits: true });
+        const all = await engine.forward(chunk, { allLogits: true });
         for (let i = 0; i + 1 < chunk.length; i++) {
           nll -= logSoftmax(all[i])[chunk[i + 1]];
           scored++;

@@ -29,7 +29,11 @@ const wasm = async (m: ModelFile, ctx?: number) => WasmEngine.load(m, await Wasm
 /** Deterministic pseudo-random prompt ids in the vocabulary. */
 const prompt = (n: number, vocab: number, salt = 1) => Array.from({ length: n }, (_, i) => (i * 2654435761 + salt * 40503) % vocab >>> 0);
 
-function expectSameLogits(a: Float32Array | Float32Array[], b: Float32Array | Float32Array[]): void {
+type Logits = Float32Array | Float32Array[];
+
+/** Awaits both sides (engines are async) and compares every logit bit for bit. */
+async function expectSameLogits(pa: Logits | Promise<Logits>, pb: Logits | Promise<Logits>): Promise<void> {
+  const [a, b] = await Promise.all([pa, pb]);
   const as = Array.isArray(a) ? a : [a];
   const bs = Array.isArray(b) ? b : [b];
   expect(as.length).toBe(bs.length);
@@ -47,17 +51,17 @@ describe('the same weights in every format', () => {
       // HF stores the embedding as BF16; the generator's values are exact in both, so logits agree.
       const m = await open({ format, arch: 'bitnet-b1.58' });
       expect(m.weightFormat).toBe({ i2_s: 'I2_S', tq2_0: 'TQ2_0', tq1_0: 'TQ1_0', hf: 'HF packed' }[format]);
-      const ref = (await ReferenceEngine.load(m, 32)).forward(ids, { allLogits: true });
-      expectSameLogits((await wasm(m, 32)).forward(ids, { allLogits: true }), ref);
+      const ref = await (await ReferenceEngine.load(m, 32)).forward(ids, { allLogits: true });
+      await expectSameLogits((await wasm(m, 32)).forward(ids, { allLogits: true }), ref);
       results.push(ref);
     }
-    for (const r of results.slice(1)) expectSameLogits(r, results[0]);
+    for (const r of results.slice(1)) await expectSameLogits(r, results[0]);
   });
 
   test('a different seed gives different logits (the identity above is not vacuous)', async () => {
     const ids = prompt(4, 556);
-    const a = (await ReferenceEngine.load(await open({ format: 'i2_s' }), 8)).forward(ids);
-    const b = (await ReferenceEngine.load(await open({ format: 'i2_s', seed: 12 }), 8)).forward(ids);
+    const a = await (await ReferenceEngine.load(await open({ format: 'i2_s' }), 8)).forward(ids);
+    const b = await (await ReferenceEngine.load(await open({ format: 'i2_s', seed: 12 }), 8)).forward(ids);
     expect(a.some((v, i) => v !== b[i])).toBe(true);
   });
 });
@@ -72,33 +76,33 @@ describe('WASM engine equals the reference', () => {
     const ref = await ReferenceEngine.load(model, 160);
     const fast = await wasm(model, 160);
     const ids = prompt(70, 556, 3); // 70 > the 64-token prefill chunk
-    expectSameLogits(fast.forward(ids, { allLogits: true }), ref.forward(ids, { allLogits: true }));
-    for (const id of [5, 77, 300, 555]) expectSameLogits(fast.forward([id]), ref.forward([id]));
+    await expectSameLogits(fast.forward(ids, { allLogits: true }), ref.forward(ids, { allLogits: true }));
+    for (const id of [5, 77, 300, 555]) await expectSameLogits(fast.forward([id]), ref.forward([id]));
     fast.truncate(20);
     ref.truncate(20);
     expect(fast.position).toBe(20);
     const more = prompt(9, 556, 4);
-    const afterRollback = fast.forward(more, { allLogits: true });
-    expectSameLogits(afterRollback, ref.forward(more, { allLogits: true }));
+    const afterRollback = await fast.forward(more, { allLogits: true });
+    await expectSameLogits(afterRollback, ref.forward(more, { allLogits: true }));
     // Rolled back then re-fed, the cache must equal a fresh run over the same history.
     const fresh = await wasm(model, 160);
-    expectSameLogits(fresh.forward([...ids.slice(0, 20), ...more]), afterRollback[afterRollback.length - 1]);
+    await expectSameLogits(fresh.forward([...ids.slice(0, 20), ...more]), afterRollback[afterRollback.length - 1]);
   });
 
   test.each(['f32', 'bf16', 'q8_0', 'q6_k'] as const)('embedding and LM head stored as %s', async (embedding) => {
     const m = await open({ format: 'i2_s', embedding });
     expect(m.embeddingType).toBe(embedding.toUpperCase());
     const ids = prompt(6, 556, 5);
-    expectSameLogits((await wasm(m, 8)).forward(ids, { allLogits: true }), (await ReferenceEngine.load(m, 8)).forward(ids, { allLogits: true }));
+    await expectSameLogits((await wasm(m, 8)).forward(ids, { allLogits: true }), (await ReferenceEngine.load(m, 8)).forward(ids, { allLogits: true }));
   });
 
   test('llama.cpp-style bitnet arch with a SiLU gate (TQ2_0)', async () => {
     const m = await open({ format: 'tq2_0', arch: 'bitnet', activation: 'silu' });
     expect(m.config.activation).toBe('silu');
     const ids = prompt(6, 556, 6);
-    const ref = (await ReferenceEngine.load(m, 8)).forward(ids, { allLogits: true });
-    expectSameLogits((await wasm(m, 8)).forward(ids, { allLogits: true }), ref);
-    const relu2 = (await ReferenceEngine.load(await open({ format: 'tq2_0', arch: 'bitnet' }), 8)).forward(ids, { allLogits: true });
+    const ref = await (await ReferenceEngine.load(m, 8)).forward(ids, { allLogits: true });
+    await expectSameLogits((await wasm(m, 8)).forward(ids, { allLogits: true }), ref);
+    const relu2 = await (await ReferenceEngine.load(await open({ format: 'tq2_0', arch: 'bitnet' }), 8)).forward(ids, { allLogits: true });
     expect(relu2[5].some((v, i) => v !== ref[5][i])).toBe(true);
   });
 
@@ -106,15 +110,15 @@ describe('WASM engine equals the reference', () => {
     const m = await open({ format: 'i2_s', shape: GQA3_SHAPE });
     expect(m.config.nHeads / m.config.nKvHeads).toBe(3);
     const ids = prompt(10, 556, 7);
-    expectSameLogits((await wasm(m, 16)).forward(ids, { allLogits: true }), (await ReferenceEngine.load(m, 16)).forward(ids, { allLogits: true }));
+    await expectSameLogits((await wasm(m, 16)).forward(ids, { allLogits: true }), (await ReferenceEngine.load(m, 16)).forward(ids, { allLogits: true }));
   });
 
   test('greedy generation gives the same ids on both backends', async () => {
     const tok = BitnetTokenizer.fromSource(model.tokenizer);
     const run = (engine: Engine) =>
       generate(engine, tok, tok.encode('Hello there, how are you?', { addBos: true }), { maxTokens: 24, sampler: new Sampler(GREEDY), stopIds: new Set() });
-    const a = run(await ReferenceEngine.load(model, 64));
-    const b = run(await wasm(model, 64));
+    const a = await run(await ReferenceEngine.load(model, 64));
+    const b = await run(await wasm(model, 64));
     expect(a.ids).toHaveLength(24);
     expect(b.ids).toEqual(a.ids);
     expect(b.text).toBe(tok.decode(b.ids));
@@ -122,9 +126,9 @@ describe('WASM engine equals the reference', () => {
 
   test('bad calls fail clearly', async () => {
     const e = await wasm(model, 8);
-    expect(() => e.forward(prompt(9, 556))).toThrow(ContextFullError);
-    expect(() => e.forward([556])).toThrow(/outside the vocabulary/);
-    e.forward([1, 2]);
+    await expect(e.forward(prompt(9, 556))).rejects.toThrow(ContextFullError);
+    await expect(e.forward([556])).rejects.toThrow(/outside the vocabulary/);
+    await e.forward([1, 2]);
     expect(() => e.truncate(3)).toThrow(/cannot truncate/);
   });
 });

@@ -2,7 +2,7 @@
 // returns logits. Generation, sampling and the CLI only talk to this.
 import type { ModelConfig } from '../model/config.ts';
 
-export type BackendName = 'reference' | 'wasm';
+export type BackendName = 'reference' | 'wasm' | 'webgpu';
 
 export interface MemoryStats {
   weightBytes: number;
@@ -20,10 +20,11 @@ export interface Engine {
   readonly contextSize: number;
   /**
    * Appends `tokens` at positions position..position+n-1 and returns the logits after the last
-   * one, or after every one when `allLogits` is set (teacher forcing).
+   * one, or after every one when `allLogits` is set (teacher forcing). Async because a GPU
+   * backend waits for its results; the CPU backends compute synchronously inside.
    */
-  forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Float32Array;
-  forward(tokens: ArrayLike<number>, opts: { allLogits: true }): Float32Array[];
+  forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Promise<Float32Array>;
+  forward(tokens: ArrayLike<number>, opts: { allLogits: true }): Promise<Float32Array[]>;
   /** Drops cached tokens from `position` on (roll back to a branch point). */
   truncate(position: number): void;
   memory(): MemoryStats;

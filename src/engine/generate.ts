@@ -31,14 +31,14 @@ export interface GenerateResult {
 
 const now = () => performance.now();
 
-export function generate(engine: Engine, tokenizer: BitnetTokenizer, prompt: readonly number[], o: GenerateOptions): GenerateResult {
+export async function generate(engine: Engine, tokenizer: BitnetTokenizer, prompt: readonly number[], o: GenerateOptions): Promise<GenerateResult> {
   if (prompt.length === 0) throw new Error('the prompt is empty: give at least one token (e.g. BOS)');
   const history = [...prompt];
   const ids: number[] = [];
   const stream = new StreamDecoder(tokenizer);
   let text = '';
   let t0 = now();
-  let logits = engine.forward(prompt);
+  let logits = await engine.forward(prompt);
   const prefillMs = now() - t0;
   let decodeMs = 0;
   let decodeSteps = 0;
@@ -64,7 +64,7 @@ export function generate(engine: Engine, tokenizer: BitnetTokenizer, prompt: rea
       break;
     }
     t0 = now();
-    logits = engine.forward([id]);
+    logits = await engine.forward([id]);
     decodeMs += now() - t0;
     decodeSteps++;
   }

@@ -55,9 +55,9 @@ export class ReferenceEngine implements Engine {
     return new ReferenceEngine(c, layers, embedding, head, await model.readVector('output_norm'), Math.min(contextSize, c.contextLength));
   }
 
-  forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Float32Array;
-  forward(tokens: ArrayLike<number>, opts: { allLogits: true }): Float32Array[];
-  forward(tokens: ArrayLike<number>, opts?: { allLogits?: boolean }): Float32Array | Float32Array[] {
+  forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Promise<Float32Array>;
+  forward(tokens: ArrayLike<number>, opts: { allLogits: true }): Promise<Float32Array[]>;
+  async forward(tokens: ArrayLike<number>, opts?: { allLogits?: boolean }): Promise<Float32Array | Float32Array[]> {
     if (this.position + tokens.length > this.contextSize) throw new ContextFullError(this.position + tokens.length, this.contextSize);
     const all: Float32Array[] = [];
     for (let i = 0; i < tokens.length; i++) {

@@ -128,9 +128,9 @@ export class WasmEngine implements Engine {
     return new WasmEngine(c, kernels, layers, embedding, head, await model.readVector('output_norm'), ctx, weightBytes);
   }
 
-  forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Float32Array;
-  forward(tokens: ArrayLike<number>, opts: { allLogits: true }): Float32Array[];
-  forward(tokens: ArrayLike<number>, opts?: { allLogits?: boolean }): Float32Array | Float32Array[] {
+  forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Promise<Float32Array>;
+  forward(tokens: ArrayLike<number>, opts: { allLogits: true }): Promise<Float32Array[]>;
+  async forward(tokens: ArrayLike<number>, opts?: { allLogits?: boolean }): Promise<Float32Array | Float32Array[]> {
     if (tokens.length === 0) throw new RangeError('forward needs at least one token');
     if (this.position + tokens.length > this.contextSize) throw new ContextFullError(this.position + tokens.length, this.contextSize);
     for (let i = 0; i < tokens.length; i++) {
