@@ -64,3 +64,17 @@ export class Kernel {
     };
   }
 }
+
+/** A bound kernel that also knows how many workgroups to dispatch for a step of `nTokens` tokens. */
+export interface SizedKernel extends BoundKernel {
+  workgroups(nTokens: number): [number, number, number];
+}
+
+/**
+ * `n` workgroups as a 2D grid, x at most 65535 (WebGPU's default maxComputeWorkgroupsPerDimension).
+ * Shaders flatten it as wg.x + wg.y * num_workgroups.x and skip the surplus of the last row.
+ */
+export function grid(n: number): [number, number, number] {
+  const x = Math.min(n, 65535);
+  return [x, x === 0 ? 0 : Math.ceil(n / x), 1];
+}
