@@ -15,10 +15,10 @@ export class GpuError extends Error {
 }
 
 /** Runs `fn` inside validation and out-of-memory error scopes and throws the first error as a GpuError. */
-export async function checked<T>(device: GPUDevice, what: string, fn: () => T): Promise<T> {
+export async function checked<T>(device: GPUDevice, what: string, fn: () => T | Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  const result = fn();
+  const result = await fn();
   const validation = await device.popErrorScope();
   const oom = await device.popErrorScope();
   if (oom) throw new GpuError('out-of-memory', `${what}: out of GPU memory (${oom.message})`);

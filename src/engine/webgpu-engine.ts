@@ -1,0 +1,329 @@
+// The WebGPU engine: the forward pass of spec §1.2 as one command buffer of WGSL dispatches per
+// call. Weights are repacked once into the compute layout and uploaded; every buffer, pipeline
+// and bind group is made at load, so a decode step only writes the Step uniform and the token,
+// encodes, submits once and reads back the logits (or, with forwardArgmax, just the token id).
+import type { ModelConfig } from '../model/config.ts';
+import { floatRowBytes } from '../model/float-codecs.ts';
+import type { ModelFile } from '../model/model-file.ts';
+import { LAYER_TERNARY, modelSlots, type TernaryName } from '../model/tensors.ts';
+import { ContextFullError, type Engine, type MemoryStats } from './engine.ts';
+import { rowBytes } from './layout.ts';
+import { loadPacked } from './repack.ts';
+import { storage, uploadRows, type RowPart } from './webgpu/buffers.ts';
+import type { GpuContext } from './webgpu/context.ts';
+import { checked, GpuError } from './webgpu/errors.ts';
+import type { BoundKernel, SizedKernel } from './webgpu/kernel.ts';
+import { Argmax } from './webgpu/kernels/argmax.ts';
+import { AttentionDecode, AttentionPrefill, type AttentionDecodeOp } from './webgpu/kernels/attention.ts';
+import { Embed, type FloatRowType } from './webgpu/kernels/embed.ts';
+import { GatedAct } from './webgpu/kernels/gated-act.ts';
+import { GemmTernary } from './webgpu/kernels/gemm-ternary.ts';
+import { GemvTernary } from './webgpu/kernels/gemv-ternary.ts';
+import { KvStore } from './webgpu/kernels/kv-store.ts';
+import { LmHead } from './webgpu/kernels/lm-head.ts';
+import { actRowWords, QuantizeAct } from './webgpu/kernels/quantize-act.ts';
+import { ResidualAdd } from './webgpu/kernels/residual-add.ts';
+import { RmsNorm } from './webgpu/kernels/rms-norm.ts';
+import { Rope, ropeTable } from './webgpu/kernels/rope.ts';
+
+/** Tokens per prefill call; longer prompts run in several calls. */
+const CHUNK = 64;
+
+/** One ternary matmul bound twice: GEMV for a single token, GEMM for a prompt chunk. */
+interface Linear {
+  gemv: SizedKernel;
+  gemm: SizedKernel;
+}
+
+interface LayerOps {
+  attnNorm: BoundKernel;
+  linear: Record<TernaryName, Linear>;
+  kvStore: SizedKernel;
+  attnDecode: AttentionDecodeOp;
+  attnPrefill: SizedKernel;
+  attnSubNorm: BoundKernel;
+  ffnNorm: BoundKernel;
+  ffnSubNorm: BoundKernel;
+}
+
+export interface WebGpuOptions {
+  /** Split matrices into buffers of at most this many bytes (tests force small values). */
+  maxBindingBytes?: number;
+}
+
+export class WebGpuEngine implements Engine {
+  readonly backend = 'webgpu';
+  position = 0;
+
+  private constructor(
+    readonly config: ModelConfig,
+    private readonly ctx: GpuContext,
+    readonly contextSize: number,
+    private readonly b: { step: GPUBuffer; tokens: GPUBuffer; logits: GPUBuffer; token: GPUBuffer; logitsRead: GPUBuffer; tokenRead: GPUBuffer },
+    private readonly ops: {
+      embed: SizedKernel[];
+      layers: LayerOps[];
+      quantDim: SizedKernel;
+      quantQ: SizedKernel;
+      quantFfn: SizedKernel;
+      ropeQ: SizedKernel;
+      ropeK: SizedKernel;
+      residualAttn: SizedKernel;
+      residualFfn: SizedKernel;
+      gatedAct: SizedKernel;
+      outputNorm: BoundKernel;
+      lmHead: SizedKernel[];
+      argmax: SizedKernel;
+    },
+    private readonly stats: { weightBytes: number; kvCacheBytes: number },
+    private readonly owned: GPUBuffer[],
+  ) {}
+
+  static async load(model: ModelFile, ctx: GpuContext, contextSize = model.config.contextLength, opts: WebGpuOptions = {}): Promise<WebGpuEngine> {
+    const c = model.config;
+    const ctxSize = Math.min(contextSize, c.contextLength);
+    const maxBinding = Math.min(opts.maxBindingBytes ?? Infinity, ctx.maxBindingBytes);
+    const dev = ctx.device;
+    const owned: GPUBuffer[] = [];
+    const buf = (label: string, bytes: number, data?: ArrayBufferView) => {
+      const b = storage(ctx, label, bytes, data);
+      owned.push(b);
+      return b;
+    };
+    const qDim = c.nHeads * c.headDim;
+    const kvDim = c.nKvHeads * c.headDim;
+    const widest = Math.max(c.dim, qDim, c.ffnDim);
+
+    return checked(dev, 'loading the model on the GPU', async () => {
+      // ---- per-call buffers
+      const step = dev.createBuffer({ label: 'step', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      owned.push(step);
+      const tokens = buf('tokens', 4 * CHUNK);
+      const x = buf('x', 4 * CHUNK * c.dim);
+      const xn = buf('xn', 4 * CHUNK * widest);
+      const q8 = buf('q8', 4 * CHUNK * actRowWords(widest));
+      const scale = buf('act.scale', 4 * CHUNK);
+      const sum = buf('act.sum', 4 * CHUNK);
+      const q = buf('q', 4 * CHUNK * qDim);
+      const k = buf('k', 4 * CHUNK * kvDim);
+      const v = buf('v', 4 * CHUNK * kvDim);
+      const att = buf('att', 4 * CHUNK * qDim);
+      const out = buf('out', 4 * CHUNK * c.dim);
+      const gate = buf('gate', 4 * CHUNK * c.ffnDim);
+      const up = buf('up', 4 * CHUNK * c.ffnDim);
+      const act = buf('act', 4 * CHUNK * c.ffnDim);
+      const logits = buf('logits', 4 * c.vocabSize);
+      const token = buf('token', 4);
+      const shape = { nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim };
+      const partials = buf('attention.partials', AttentionDecode.partialsBytes(shape, ctxSize));
+      const table = ropeTable(ctxSize, c.headDim, c.ropeTheta);
+      const ropeTab = buf('rope.table', table.byteLength, table);
+      const read = (label: string, bytes: number) => dev.createBuffer({ label, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const logitsRead = read('logits.read', 4 * c.vocabSize);
+      const tokenRead = read('token.read', 4);
+      owned.push(logitsRead, tokenRead);
+
+      // ---- kernels (pipelines), shared by every layer
+      const rms = new RmsNorm(ctx);
+      const quant = new QuantizeAct(ctx);
+      const gemv = new GemvTernary(ctx);
+      const gemm = new GemmTernary(ctx);
+      const kvStore = new KvStore(ctx);
+      const decode = new AttentionDecode(ctx, shape);
+      const prefill = new AttentionPrefill(ctx, shape);
+      const actCommon = { scale, sum, a: q8 };
+
+      // ---- weights, one tensor at a time
+      let weightBytes = 0;
+      const slots = new Map(modelSlots(c).map((s) => [s.name, s]));
+      const layers: LayerOps[] = [];
+      for (let l = 0; l < c.nLayers; l++) {
+        const p = `blk.${l}.`;
+        const vec = async (name: string) => {
+          const data = await model.readVector(p + name);
+          weightBytes += data.byteLength;
+          return buf(p + name, data.byteLength, data);
+        };
+        const linear = {} as Record<TernaryName, Linear>;
+        const outputs: Record<TernaryName, GPUBuffer> = { attn_q: q, attn_k: k, attn_v: v, attn_output: out, ffn_gate: gate, ffn_up: up, ffn_down: out };
+        for (const name of LAYER_TERNARY) {
+          const s = slots.get(p + name)!;
+          const bytes = s.rows * rowBytes(s.cols);
+          const w = dev.createBuffer({ label: p + name, size: Math.ceil(bytes / 16) * 16, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+          owned.push(w);
+          const wscale = await loadPacked(model, p + name, new Uint8Array(w.getMappedRange(), 0, bytes));
+          w.unmap();
+          weightBytes += bytes;
+          const args = { ...actCommon, w, y: outputs[name], rows: s.rows, cols: s.cols, wscale };
+          linear[name] = { gemv: gemv.create(`${p}${name}.gemv`, args), gemm: gemm.create(`${p}${name}.gemm`, { ...args, step }) };
+        }
+        const kCache = buf(`${p}k_cache`, 4 * ctxSize * kvDim);
+        const vCache = buf(`${p}v_cache`, 4 * ctxSize * kvDim);
+        const attnArgs = { q, kCache, vCache, o: att, step };
+        layers.push({
+          attnNorm: rms.create(`${p}attn_norm`, { x, w: await vec('attn_norm'), y: xn, cols: c.dim, eps: c.rmsEps }),
+          linear,
+          kvStore: kvStore.create(`${p}kv_store`, { k, v, kCache, vCache, step, kvDim, contextSize: ctxSize }),
+          attnDecode: decode.create(`${p}attention`, { ...attnArgs, partials, contextSize: ctxSize }),
+          attnPrefill: prefill.create(`${p}attention.prefill`, attnArgs),
+          attnSubNorm: rms.create(`${p}attn_sub_norm`, { x: att, w: await vec('attn_sub_norm'), y: xn, cols: qDim, eps: c.rmsEps }),
+          ffnNorm: rms.create(`${p}ffn_norm`, { x, w: await vec('ffn_norm'), y: xn, cols: c.dim, eps: c.rmsEps }),
+          ffnSubNorm: rms.create(`${p}ffn_sub_norm`, { x: act, w: await vec('ffn_sub_norm'), y: xn, cols: c.ffnDim, eps: c.rmsEps }),
+        });
+      }
+
+      // ---- embedding and LM head, split to fit the binding limit
+      const matrixParts = async (name: string): Promise<{ type: FloatRowType; parts: RowPart[] }> => {
+        const info = model.matrixInfo(name);
+        const type = info.type as FloatRowType;
+        const parts = await uploadRows(ctx, name, info.rows, floatRowBytes(type, info.cols), maxBinding, (row0, rows, into) => model.readMatrixRows(name, row0, rows, into));
+        owned.push(...parts.map((p) => p.buffer));
+        weightBytes += info.bytes;
+        return { type, parts };
+      };
+      const emb = await matrixParts('token_embd');
+      const head = model.lmHead === 'token_embd' ? emb : await matrixParts('output');
+      const embedKernel = new Embed(ctx, emb.type);
+      const headKernel = new LmHead(ctx, head.type);
+      const outputNormW = await model.readVector('output_norm');
+      const kvCacheBytes = 2 * c.nLayers * 4 * ctxSize * kvDim;
+      return new WebGpuEngine(
+        c, ctx, ctxSize,
+        { step, tokens, logits, token, logitsRead, tokenRead },
+        {
+          embed: emb.parts.map((pt, i) => embedKernel.create(`token_embd.${i}`, { tokens, mat: pt.buffer, x, step, cols: c.dim, rows: pt.rows, row0: pt.row0 })),
+          layers,
+          quantDim: quant.create('quantize.dim', { x: xn, q: q8, scale, sum, cols: c.dim }),
+          quantQ: quant.create('quantize.q', { x: xn, q: q8, scale, sum, cols: qDim }),
+          quantFfn: quant.create('quantize.ffn', { x: xn, q: q8, scale, sum, cols: c.ffnDim }),
+          ropeQ: new Rope(ctx).create('rope.q', { x: q, table: ropeTab, step, heads: c.nHeads, headDim: c.headDim }),
+          ropeK: new Rope(ctx).create('rope.k', { x: k, table: ropeTab, step, heads: c.nKvHeads, headDim: c.headDim }),
+          residualAttn: new ResidualAdd(ctx).create('residual.attn', { x, y: out, step, len: c.dim }),
+          residualFfn: new ResidualAdd(ctx).create('residual.ffn', { x, y: out, step, len: c.dim }),
+          gatedAct: new GatedAct(ctx, c.activation).create('gated_act', { gate, up, y: act, step, len: c.ffnDim }),
+          outputNorm: rms.create('output_norm', { x, w: buf('output_norm', outputNormW.byteLength, outputNormW), y: xn, cols: c.dim, eps: c.rmsEps }),
+          lmHead: head.parts.map((pt, i) => headKernel.create(`lm_head.${i}`, { mat: pt.buffer, h: xn, logits, step, cols: c.dim, rows: pt.rows, row0: pt.row0, hStride: c.dim })),
+          argmax: new Argmax(ctx).create('argmax', { logits, out: token, n: c.vocabSize }),
+        },
+        { weightBytes, kvCacheBytes },
+        owned,
+      );
+    });
+  }
+
+  forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Promise<Float32Array>;
+  forward(tokens: ArrayLike<number>, opts: { allLogits: true }): Promise<Float32Array[]>;
+  async forward(tokens: ArrayLike<number>, opts?: { allLogits?: boolean }): Promise<Float32Array | Float32Array[]> {
+    this.check(tokens);
+    if (opts?.allLogits) {
+      // Teacher forcing needs every position's logits: one call per token keeps one LM-head binding.
+      const all: Float32Array[] = [];
+      for (let i = 0; i < tokens.length; i++) all.push(await this.run([tokens[i]], 'logits'));
+      return all;
+    }
+    let logits!: Float32Array;
+    for (let start = 0; start < tokens.length; start += CHUNK) {
+      const chunk = Array.from({ length: Math.min(CHUNK, tokens.length - start) }, (_, i) => tokens[start + i]);
+      const last = start + chunk.length >= tokens.length;
+      if (last) logits = await this.run(chunk, 'logits');
+      else await this.run(chunk, 'none');
+    }
+    return logits;
+  }
+
+  /** Runs `tokens` and returns the greedy next token, reading back 4 bytes instead of the logits. */
+  async forwardArgmax(tokens: ArrayLike<number>): Promise<number> {
+    this.check(tokens);
+    for (let start = 0; start + CHUNK < tokens.length; start += CHUNK) await this.run(Array.from({ length: CHUNK }, (_, i) => tokens[start + i]), 'none');
+    const rest = tokens.length - Math.floor((tokens.length - 1) / CHUNK) * CHUNK;
+    return this.run(Array.from({ length: rest }, (_, i) => tokens[tokens.length - rest + i]), 'argmax');
+  }
+
+  private check(tokens: ArrayLike<number>): void {
+    this.ctx.assertAlive();
+    if (tokens.length === 0) throw new RangeError('forward needs at least one token');
+    if (this.position + tokens.length > this.contextSize) throw new ContextFullError(this.position + tokens.length, this.contextSize);
+    for (let i = 0; i < tokens.length; i++) {
+      if (!(Number.isInteger(tokens[i]) && tokens[i] >= 0 && tokens[i] < this.config.vocabSize)) throw new RangeError(`token id ${tokens[i]} is outside the vocabulary (0..${this.config.vocabSize - 1})`);
+    }
+  }
+
+  /** One call: T <= CHUNK tokens through every layer in one submission (spec §1.2). */
+  private run(tokens: number[], want: 'logits'): Promise<Float32Array>;
+  private run(tokens: number[], want: 'argmax'): Promise<number>;
+  private run(tokens: number[], want: 'none'): Promise<void>;
+  private async run(tokens: number[], want: 'logits' | 'argmax' | 'none'): Promise<Float32Array | number | void> {
+    const { device } = this.ctx;
+    const T = tokens.length;
+    const pos = this.position;
+    device.queue.writeBuffer(this.b.step, 0, new Uint32Array([pos, T, pos + T, 0]));
+    device.queue.writeBuffer(this.b.tokens, 0, new Uint32Array(tokens));
+    const o = this.ops;
+    const enc = device.createCommandEncoder({ label: `forward ${pos}+${T}` });
+    const pass = enc.beginComputePass();
+    const go = (k: SizedKernel) => k.encode(pass, k.workgroups(T));
+    const mm = (lin: Linear) => go(T === 1 ? lin.gemv : lin.gemm);
+    o.embed.forEach(go);
+    for (const L of o.layers) {
+      // attention block: q, k and v share one quantized input
+      L.attnNorm.encode(pass, T);
+      go(o.quantDim);
+      mm(L.linear.attn_q);
+      mm(L.linear.attn_k);
+      mm(L.linear.attn_v);
+      go(o.ropeQ);
+      go(o.ropeK);
+      go(L.kvStore);
+      if (T === 1) L.attnDecode.encode(pass, 1);
+      else go(L.attnPrefill);
+      L.attnSubNorm.encode(pass, T);
+      go(o.quantQ);
+      mm(L.linear.attn_output);
+      go(o.residualAttn);
+      // feed-forward block: gate and up share one quantized input
+      L.ffnNorm.encode(pass, T);
+      go(o.quantDim);
+      mm(L.linear.ffn_gate);
+      mm(L.linear.ffn_up);
+      go(o.gatedAct);
+      L.ffnSubNorm.encode(pass, T);
+      go(o.quantFfn);
+      mm(L.linear.ffn_down);
+      go(o.residualFfn);
+    }
+    if (want !== 'none') {
+      o.outputNorm.encode(pass, T);
+      o.lmHead.forEach(go);
+      if (want === 'argmax') go(o.argmax);
+    }
+    pass.end();
+    if (want === 'logits') enc.copyBufferToBuffer(this.b.logits, 0, this.b.logitsRead, 0, this.b.logitsRead.size);
+    if (want === 'argmax') enc.copyBufferToBuffer(this.b.token, 0, this.b.tokenRead, 0, 4);
+    device.queue.submit([enc.finish()]);
+    this.position += T;
+    if (want === 'none') return;
+    const target = want === 'logits' ? this.b.logitsRead : this.b.tokenRead;
+    try {
+      await target.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      this.ctx.assertAlive();
+      throw new GpuError('internal', `reading results back failed: ${(e as Error).message}`);
+    }
+    const result = want === 'logits' ? new Float32Array(target.getMappedRange().slice(0)) : new Uint32Array(target.getMappedRange())[0];
+    target.unmap();
+    return result;
+  }
+
+  truncate(position: number): void {
+    if (position < 0 || position > this.position) throw new RangeError(`cannot truncate to ${position}: the cache holds ${this.position} tokens`);
+    this.position = position;
+  }
+
+  memory(): MemoryStats {
+    return { ...this.stats };
+  }
+
+  dispose(): void {
+    for (const b of this.owned) b.destroy();
+  }
+}
