@@ -9,6 +9,10 @@ import type { ModelFile } from '../model/model-file.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { openModelPath, type OpenedModel } from '../node/model-files.ts';
 import { wasmKernelBytes } from '../node/wasm-bytes.ts';
+import { nodeGpu } from '../node/gpu.ts';
+import { loadShaderLibrary } from '../node/shaders.ts';
+import { GpuContext } from '../engine/webgpu/context.ts';
+import { gpuNeeds, WebGpuEngine } from '../engine/webgpu-engine.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -46,7 +50,7 @@ export async function openWithTokenizer(path: string): Promise<OpenedModel & { t
   }
 }
 
-export const BACKENDS: readonly BackendName[] = ['reference', 'wasm'];
+export const BACKENDS: readonly BackendName[] = ['reference', 'wasm', 'webgpu'];
 
 export function parseBackend(value: string | undefined): BackendName {
   const b = (value ?? 'wasm') as BackendName;
@@ -56,6 +60,10 @@ export function parseBackend(value: string | undefined): BackendName {
 
 export async function createEngine(model: ModelFile, backend: BackendName, contextSize: number): Promise<Engine> {
   if (backend === 'reference') return ReferenceEngine.load(model, contextSize);
+  if (backend === 'webgpu') {
+    const ctx = await GpuContext.open(await nodeGpu(), loadShaderLibrary(), gpuNeeds(model, contextSize));
+    return WebGpuEngine.load(model, ctx, contextSize);
+  }
   return WasmEngine.load(model, await WasmKernels.create(await wasmKernelBytes()), contextSize);
 }
 

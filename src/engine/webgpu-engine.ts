@@ -10,7 +10,7 @@ import { ContextFullError, type Engine, type MemoryStats } from './engine.ts';
 import { rowBytes } from './layout.ts';
 import { loadPacked } from './repack.ts';
 import { storage, uploadRows, type RowPart } from './webgpu/buffers.ts';
-import type { GpuContext } from './webgpu/context.ts';
+import type { GpuContext, GpuNeeds } from './webgpu/context.ts';
 import { checked, GpuError } from './webgpu/errors.ts';
 import type { BoundKernel, SizedKernel } from './webgpu/kernel.ts';
 import { Argmax } from './webgpu/kernels/argmax.ts';
@@ -44,6 +44,19 @@ interface LayerOps {
   attnSubNorm: BoundKernel;
   ffnNorm: BoundKernel;
   ffnSubNorm: BoundKernel;
+}
+
+/**
+ * What a device must offer for this model: its largest unsplittable buffer (a ternary matrix, a
+ * layer's KV cache, the logits; the embedding and LM head are split) and the storage buffers one
+ * kernel binds at most (the GEMV: weights, activations, scales, sums, output).
+ */
+export function gpuNeeds(model: ModelFile, contextSize = model.config.contextLength): GpuNeeds {
+  const c = model.config;
+  const ternary = modelSlots(c).filter((s) => s.kind === 'ternary').map((s) => s.rows * rowBytes(s.cols));
+  const kvCache = 4 * Math.min(contextSize, c.contextLength) * c.nKvHeads * c.headDim;
+  const embRow = floatRowBytes(model.matrixInfo('token_embd').type, c.dim);
+  return { maxBindingBytes: Math.max(...ternary, kvCache, 4 * c.vocabSize, 4 * CHUNK * c.ffnDim, embRow), storageBuffersPerStage: 5 };
 }
 
 export interface WebGpuOptions {
