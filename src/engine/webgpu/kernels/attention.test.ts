@@ -10,7 +10,7 @@ import { expect, test } from 'vitest';
 import { attendHead } from '../../math.ts';
 import { loadShaderLibrary } from '../../../node/shaders.ts';
 import { checked } from '../errors.ts';
-import { empty, readBack, run, testContext, upload } from '../test-gpu.ts';
+import { empty, readBack, run, stepBuffer, testContext, upload, writeStep } from '../test-gpu.ts';
 import { AttentionDecode, AttentionPrefill, type AttentionShape } from './attention.ts';
 import { KvStore } from './kv-store.ts';
 
@@ -19,12 +19,6 @@ const seed = (Date.now() >>> 0) % 100000;
 function rand(n: number, s: number, scale = 1): Float32Array {
   let x = s || 1;
   return Float32Array.from({ length: n }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5) * 2 * scale);
-}
-
-function stepBuffer(d: GPUDevice, pos: number, nTokens: number): GPUBuffer {
-  const b = d.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  d.queue.writeBuffer(b, 0, new Uint32Array([pos, nTokens, pos + nTokens, 0]));
-  return b;
 }
 
 /** attendHead for every token and head: token t at position pos + t sees 0 .. pos + t. */
@@ -83,7 +77,7 @@ async function setup(k: Case) {
   const vCache = empty(c, k.contextSize * kvDim * 4);
   c.device.queue.writeBuffer(kCache, 0, keys);
   c.device.queue.writeBuffer(vCache, 0, values);
-  return { c, q, keys, values, kCache, vCache, want: reference(s, q, keys, values, k.pos, k.n), step: stepBuffer(c.device, k.pos, k.n), o: empty(c, k.n * qDim * 4), qDim };
+  return { c, q, keys, values, kCache, vCache, want: reference(s, q, keys, values, k.pos, k.n), step: stepBuffer(c, k.pos, k.n), o: empty(c, k.n * qDim * 4), qDim };
 }
 
 // Kernels are cached by shape: SwiftShader's pipeline compile time grows with workgroup memory
@@ -171,7 +165,7 @@ test(`engine order: kv-store + prefill of 23 tokens, then 3 decode steps, one St
     keys.set(qkv.subarray(t * row + qDim, t * row + qDim + kvDim), t * kvDim);
     values.set(qkv.subarray(t * row + qDim + kvDim, (t + 1) * row), t * kvDim);
   }
-  const step = c.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const step = stepBuffer(c, 0, 0); // set before each call
   const kCache = empty(c, contextSize * kvDim * 4);
   const vCache = empty(c, contextSize * kvDim * 4);
   const input = empty(c, 23 * row * 4);
@@ -182,7 +176,7 @@ test(`engine order: kv-store + prefill of 23 tokens, then 3 decode steps, one St
   const dec = (await decoder(s)).create('decode', { ...io, partials: empty(c, AttentionDecode.partialsBytes(s, contextSize)), contextSize });
   const want = reference(s, q, keys, values, 0, total);
   for (const [pos, n] of [[0, 23], [23, 1], [24, 1], [25, 1]]) {
-    c.device.queue.writeBuffer(step, 0, new Uint32Array([pos, n, pos + n, 0]));
+    writeStep(c, step, pos, n);
     c.device.queue.writeBuffer(input, 0, qkv, pos * row, n * row);
     run(c, (pass) => {
       store.encode(pass, store.workgroups(n));

@@ -6,8 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { dequantRow, floatRowBytes } from '../../../model/float-codecs.ts';
 import { loadShaderLibrary } from '../../../node/shaders.ts';
 import { rng, testSeed, type Rng } from '../../../testing/random.ts';
-import type { GpuContext } from '../context.ts';
-import { readBack, run, testContext, upload } from '../test-gpu.ts';
+import { readBack, run, stepBuffer, testContext, upload, uploadBytes } from '../test-gpu.ts';
 import type { SizedKernel } from '../kernel.ts';
 import { Embed, type FloatRowType } from './embed.ts';
 
@@ -25,19 +24,6 @@ function randomMatrix(type: FloatRowType, rows: number, cols: number, r: Rng): U
   if (type === 'Q8_0') for (let b = 0; b < bytes.length; b += 34) notNaN16(b);
   if (type === 'Q6_K') for (let b = 0; b < bytes.length; b += 210) notNaN16(b + 208);
   return bytes;
-}
-
-/** Uploads bytes padded to whole words (a part of odd rows of odd byte length is not). */
-function uploadBytes(c: GpuContext, bytes: Uint8Array): GPUBuffer {
-  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
-  padded.set(bytes);
-  return upload(c, padded);
-}
-
-function stepBuffer(c: GpuContext, pos: number, nTokens: number): GPUBuffer {
-  const b = c.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  c.device.queue.writeBuffer(b, 0, new Uint32Array([pos, nTokens, pos + nTokens, 0]));
-  return b;
 }
 
 /** One pipeline per type for the whole file: building one costs about 0.3 s on SwiftShader. */

@@ -4,27 +4,14 @@
 // TEST_SEED=<n>.
 import { describe, expect, test } from 'vitest';
 import { rng, testSeed, type Rng } from '../../../testing/random.ts';
-import { packTernary, paddedCols } from '../../layout.ts';
+import { packTernary } from '../../layout.ts';
 import { bitLinear, quantizeActivations } from '../../math.ts';
 import type { GpuContext } from '../context.ts';
-import { empty, readBack, run, testContext, upload } from '../test-gpu.ts';
+import { empty, packActs, readBack, run, stepBuffer, testContext, upload } from '../test-gpu.ts';
 import { GemmTernary } from './gemm-ternary.ts';
 import { QuantizeAct, actRowWords } from './quantize-act.ts';
 
 const seed = testSeed('TEST_SEED');
-
-function packActs(q: Int8Array, cols: number, tokens: number): Uint32Array {
-  const kp = paddedCols(cols);
-  const bytes = new Int8Array(tokens * kp);
-  for (let t = 0; t < tokens; t++) bytes.set(q.subarray(t * cols, (t + 1) * cols), t * kp);
-  return new Uint32Array(bytes.buffer);
-}
-
-function stepBuffer(c: GpuContext, tokens: number): GPUBuffer {
-  const b = c.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  c.device.queue.writeBuffer(b, 0, new Uint32Array([0, tokens, tokens, 0])); // pos, n_tokens, kv_len
-  return b;
-}
 
 async function dot4Options(): Promise<boolean[]> {
   return (await testContext()).features.dot4 ? [true, false] : [false];
@@ -70,7 +57,7 @@ async function gpuGemm(c: Case): Promise<Map<string, Float32Array>> {
   const ctx = await testContext();
   const stride = c.yStride ?? c.rows;
   const len = (c.yOffset ?? 0) + c.tokens * stride;
-  const bufs = { w: upload(ctx, packTernary(c.w, c.rows, c.cols)), a: upload(ctx, packActs(c.q, c.cols, c.tokens)), scale: upload(ctx, c.scale), sum: upload(ctx, c.sum), step: stepBuffer(ctx, c.tokens) };
+  const bufs = { w: upload(ctx, packTernary(c.w, c.rows, c.cols)), a: upload(ctx, packActs(c.q, c.cols, c.tokens)), scale: upload(ctx, c.scale), sum: upload(ctx, c.sum), step: stepBuffer(ctx, 0, c.tokens) };
   const out = new Map<string, Float32Array>();
   for (const dot4 of await dot4Options()) {
     const k = kernel(ctx, dot4);
@@ -129,7 +116,7 @@ describe(`gemm-ternary (seed ${seed})`, () => {
     const quant = new QuantizeAct(ctx).create('quant', { x: upload(ctx, x), q, scale, sum, cols });
     for (const dot4 of await dot4Options()) {
       const k = kernel(ctx, dot4);
-      const gemm = k.create('gemm', { w: upload(ctx, packTernary(w, rows, cols)), a: q, scale, sum, y, step: stepBuffer(ctx, tokens), rows, cols, wscale });
+      const gemm = k.create('gemm', { w: upload(ctx, packTernary(w, rows, cols)), a: q, scale, sum, y, step: stepBuffer(ctx, 0, tokens), rows, cols, wscale });
       run(ctx, (pass) => {
         quant.encode(pass, quant.workgroups(tokens));
         gemm.encode(pass, gemm.workgroups(tokens));

@@ -6,20 +6,12 @@
 import { describe, expect, test } from 'vitest';
 import { rng, testSeed, type Rng } from '../../../testing/random.ts';
 import { bitLinear, quantizeActivations } from '../../math.ts';
-import { packTernary, paddedCols } from '../../layout.ts';
+import { packTernary } from '../../layout.ts';
 import type { GpuContext } from '../context.ts';
-import { readBack, run, testContext, upload } from '../test-gpu.ts';
+import { packActs, readBack, run, testContext, upload } from '../test-gpu.ts';
 import { GemvTernary, type TernaryVariant } from './gemv-ternary.ts';
 
 const seed = testSeed('TEST_SEED');
-
-/** Packs int8 rows of `cols` into u32 rows of paddedCols(cols) / 4 words (zero padding). */
-function packActs(q: Int8Array, cols: number, tokens: number): Uint32Array {
-  const kp = paddedCols(cols);
-  const bytes = new Int8Array(tokens * kp);
-  for (let t = 0; t < tokens; t++) bytes.set(q.subarray(t * cols, (t + 1) * cols), t * kp);
-  return new Uint32Array(bytes.buffer);
-}
 
 async function variants(): Promise<TernaryVariant[]> {
   const c = await testContext();

@@ -2,7 +2,7 @@
 // rows outside this call's positions must be untouched, and positions past the context dropped.
 import { expect, test } from 'vitest';
 import { loadShaderLibrary } from '../../../node/shaders.ts';
-import { empty, readBack, run, testContext, upload } from '../test-gpu.ts';
+import { empty, readBack, run, stepBuffer, testContext, upload } from '../test-gpu.ts';
 import { KvStore } from './kv-store.ts';
 
 const seed = (Date.now() >>> 0) % 100000;
@@ -10,12 +10,6 @@ const seed = (Date.now() >>> 0) % 100000;
 function rand(n: number, s: number): Float32Array {
   let x = s || 1;
   return Float32Array.from({ length: n }, () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5);
-}
-
-function stepBuffer(c: GPUDevice, pos: number, nTokens: number): GPUBuffer {
-  const b = c.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  c.queue.writeBuffer(b, 0, new Uint32Array([pos, nTokens, pos + nTokens, 0]));
-  return b;
 }
 
 test(`prefill, then decode steps, into [contextSize][kvDim] (seed ${seed})`, async () => {
@@ -31,7 +25,7 @@ test(`prefill, then decode steps, into [contextSize][kvDim] (seed ${seed})`, asy
   for (const [i, n] of [5, 1, 1, 17, 20].entries()) {
     const k = rand(n * kvDim, seed + 10 * i + 1);
     const v = rand(n * kvDim, seed + 10 * i + 2);
-    const bound = op.create('test', { k: upload(c, k), v: upload(c, v), kCache, vCache, step: stepBuffer(c.device, pos, n), kvDim, contextSize });
+    const bound = op.create('test', { k: upload(c, k), v: upload(c, v), kCache, vCache, step: stepBuffer(c, pos, n), kvDim, contextSize });
     run(c, (pass) => bound.encode(pass, bound.workgroups(n)));
     const fit = Math.min(n, contextSize - pos);
     want.k.set(k.subarray(0, fit * kvDim), pos * kvDim);
@@ -55,7 +49,7 @@ test(`rows from a fused [T][q | k | v] buffer, caches sharing one buffer (seed $
   const half = contextSize * kvDim * 4;
   const op = new KvStore(c).create('test', {
     k: upload(c, qkv), v: upload(c, qkv), kCache: { buffer: caches, offset: 0, size: half }, vCache: { buffer: caches, offset: half, size: half },
-    step: stepBuffer(c.device, pos, n), kvDim, contextSize, kOffset: qDim, kStride: row, vOffset: qDim + kvDim, vStride: row,
+    step: stepBuffer(c, pos, n), kvDim, contextSize, kOffset: qDim, kStride: row, vOffset: qDim + kvDim, vStride: row,
   });
   run(c, (pass) => op.encode(pass, op.workgroups(n + 2))); // extra workgroups must do nothing
   const got = new Float32Array(await readBack(c, caches, 2 * half));

@@ -18,24 +18,12 @@ import { rng, testSeed } from '../../../testing/random.ts';
 import { dotLanes8 } from '../../math.ts';
 import type { GpuContext } from '../context.ts';
 import type { SizedKernel } from '../kernel.ts';
-import { readBack, run, testContext, upload } from '../test-gpu.ts';
+import { readBack, run, stepBuffer, testContext, upload, uploadBytes } from '../test-gpu.ts';
 import type { FloatRowType } from './embed.ts';
 import { LmHead } from './lm-head.ts';
 
 const SEED = testSeed('GPU_TEST_SEED');
 const SENTINEL = -12345.5;
-
-function uploadBytes(c: GpuContext, bytes: Uint8Array): GPUBuffer {
-  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
-  padded.set(bytes);
-  return upload(c, padded);
-}
-
-function stepBuffer(c: GpuContext, pos: number, nTokens: number): GPUBuffer {
-  const b = c.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  c.device.queue.writeBuffer(b, 0, new Uint32Array([pos, nTokens, pos + nTokens, 0]));
-  return b;
-}
 
 /** One pipeline per type for the whole file: building one costs about 0.3 s on SwiftShader. */
 const kernels = new Map<FloatRowType, LmHead>();

@@ -6,17 +6,10 @@ import { describe, expect, test } from 'vitest';
 import { loadShaderLibrary } from '../../../node/shaders.ts';
 import { rng, testSeed } from '../../../testing/random.ts';
 import { ropeAngles, ropeNeox } from '../../math.ts';
-import type { GpuContext } from '../context.ts';
-import { readBack, run, testContext, upload } from '../test-gpu.ts';
+import { readBack, run, stepBuffer, testContext, upload } from '../test-gpu.ts';
 import { Rope, ropeTable } from './rope.ts';
 
 const SEED = testSeed('GPU_TEST_SEED');
-
-function stepBuffer(c: GpuContext, pos: number, nTokens: number): GPUBuffer {
-  const b = c.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  c.device.queue.writeBuffer(b, 0, new Uint32Array([pos, nTokens, pos + nTokens, 0]));
-  return b;
-}
 
 interface Case {
   heads: number; headDim: number; tokens: number; pos: number; base: number;

@@ -9,7 +9,7 @@ import { expect, test } from 'vitest';
 import { GREEDY, Sampler, type SamplingParams } from '../../sampler.ts';
 import { loadShaderLibrary } from '../../../node/shaders.ts';
 import { checked } from '../errors.ts';
-import { empty, readBack, run, testContext, upload } from '../test-gpu.ts';
+import { empty, readBack, run, stepBuffer, testContext, upload, writeStep } from '../test-gpu.ts';
 import { Sample, type SampleOp } from './sample.ts';
 
 const seed = (Date.now() >>> 0) % 100000;
@@ -54,9 +54,9 @@ async function rig(logits: Float32Array, opts: { sortSize?: number; keep?: numbe
   const outOffset = opts.outOffset ?? 0;
   const out = empty(c, 4 * (outOffset + 1));
   const history = empty(c, historySize * 4);
-  const step = c.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const step = stepBuffer(c, 0, 0); // set before each draw
   const op = await checked(c.device, 'sample.create', () => smp.create('test', { logits: lb, vocab: logits.length, history, historySize, out, outOffset, step }));
-  const setStep = (pos: number) => c.device.queue.writeBuffer(step, 0, new Uint32Array([pos - 1, 1, pos, 0]));
+  const setStep = (pos: number) => writeStep(c, step, pos - 1, 1);
   return {
     op,
     logits: lb,
