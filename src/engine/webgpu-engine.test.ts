@@ -1,9 +1,11 @@
 // The WebGPU engine (Dawn on SwiftShader here) against the reference engine on generated models:
-// the same greedy ids, and logits within a tolerance (see CLOSE below), in every file format, with
-// the embedding split across buffers, and for prompts longer than one prefill chunk.
+// the same greedy ids, and logits within a tolerance (see compare-logits.ts), in every file format, with
+// the embedding split across buffers, and for prompts longer than one prefill chunk. The same
+// comparison runs in headless Chromium in e2e/webgpu.spec.ts.
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ModelFile } from '../model/model-file.ts';
 import { openSynthetic, type ModelOptions } from '../model/test-models.ts';
+import { argmax, compareLogits, MIN_CLEAN } from './compare-logits.ts';
 import { ReferenceEngine } from './reference.ts';
 import { testContext } from './webgpu/test-gpu.ts';
 import { WebGpuEngine } from './webgpu-engine.ts';
@@ -13,36 +15,13 @@ const SHAPE = 'dim=256,ffn=768,layers=2,heads=4,kv=2,vocab=300,ctx=160';
 const open = (o: Partial<ModelOptions> & Pick<ModelOptions, 'format'>) => openSynthetic({ shape: SHAPE, seed: 11, ...o });
 const prompt = (n: number, vocab: number, salt = 1) => Array.from({ length: n }, (_, i) => ((i * 2654435761 + salt * 40503) >>> 0) % vocab);
 
-/**
- * Tolerance. The integer matmuls and the activation quantization are bit-exact on the GPU, but the
- * float steps around them are not: RMSNorm sums squares in f32 (the reference in f64), softmax
- * uses WGSL exp, the LM head sums in another order. Each differs by an ulp or so, and an ulp now
- * and then moves an int8 activation across a rounding boundary. Random ternary models are
- * chaotic (large activations, near one-hot attention), so such a flip can shift later logits by
- * ~1 on a scale of ~30. That is the model, not the kernels: the CPU reference itself, with its
- * RMSNorm sum done in f32 instead of f64, diverges the same way (measured on the first test's
- * model: positions 0-4 equal to 1e-4, then 0.86, 0.80, 1.92, 0.82, 0.61).
- * So positions are compared in order: every position up to the first flip must agree within
- * TIGHT of the largest logit (measured: about 1e-6), and the first flip may not come before
- * MIN_CLEAN positions. A wrong kernel (position, head mapping, norm, split) breaks position 0.
- */
-const TIGHT = 1e-3;
-const MIN_CLEAN = 3;
-
+/** Logits within TIGHT at every position up to the first rounding flip, which may not come before
+ * `minClean` positions: see compare-logits.ts for why random ternary models need that. */
 function expectClose(got: Float32Array[], want: Float32Array[], minClean = Math.min(MIN_CLEAN, want.length)): void {
   expect(got).toHaveLength(want.length);
-  const errors = want.map((w, p) => {
-    const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    let worst = 0;
-    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got[p][i] - w[i]));
-    return worst / scale;
-  });
-  const clean = errors.findIndex((e) => !(e <= TIGHT));
-  const summary = errors.map((e) => e.toExponential(1)).join(' ');
-  expect(clean === -1 ? errors.length : clean, `relative error per position: ${summary}`).toBeGreaterThanOrEqual(minClean);
+  const { clean, summary } = compareLogits(got, want);
+  expect(clean, `relative error per position: ${summary}`).toBeGreaterThanOrEqual(minClean);
 }
-
-const argmax = (l: Float32Array) => l.reduce((best, v, i) => (v > l[best] ? i : best), 0);
 
 let ctx: GpuContext;
 beforeAll(async () => {
