@@ -109,6 +109,36 @@ describe('bitnet-web CLI', () => {
     expect(bench.decode_bytes_per_token).toBeGreaterThan(0);
   });
 
+  test('bench --backend webgpu --profile: adapter, per-kernel profile and copy bandwidth', async () => {
+    const r = await cli('bench', model('m.gguf'), '--backend', 'webgpu', '--profile', '-p', '4', '-n', '2', '-r', '1', '--copy-mb', '4', '--json');
+    // Dawn's Vulkan loader may warn about XDG_RUNTIME_DIR on stderr; nothing else may appear there.
+    expect(r.stderr.split('\n').filter((l) => l.trim() && !l.includes('XDG_RUNTIME_DIR')), r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const b = JSON.parse(r.stdout);
+    expect(b.backend).toBe('webgpu');
+    expect(b.prefill_tok_s).toBeGreaterThan(0);
+    expect(b.decode_tok_s).toBeGreaterThan(0);
+    expect(Object.keys(b.adapter)).toEqual(expect.arrayContaining(['vendor', 'architecture', 'is_fallback_adapter', 'timestamp_query', 'software']));
+    if (b.adapter.is_fallback_adapter || /swiftshader/i.test(b.adapter.architecture)) expect(b.adapter.note).toBe('software adapter: CPU emulation');
+    const d = b.profile.decode;
+    expect(Object.keys(d)).toEqual(expect.arrayContaining(['dispatches_per_token', 'submissions_per_token', 'gpu_ms_per_token', 'bytes_per_token', 'gb_s', 'kernels']));
+    expect(d.tokens).toBe(2);
+    expect(d.submissions_per_token).toBe(1);
+    expect(d.dispatches_per_token).toBeGreaterThan(0);
+    expect(d.bytes_per_token).toBeGreaterThanOrEqual(b.decode_bytes_per_token);
+    const kinds = d.kernels.map((k: { kind: string }) => k.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['embed', 'rms_norm', 'quantize', 'gemv.attn_q', 'gemv.ffn_down', 'rope', 'kv_store', 'attention', 'gated_act', 'residual', 'lm_head']));
+    for (const k of d.kernels) {
+      expect(Object.keys(k)).toEqual(expect.arrayContaining(['gpu_ms_per_token', 'share', 'dispatches_per_token', 'bytes_per_token', 'gb_s']));
+      if (b.adapter.timestamp_query) expect(k.gpu_ms_per_token).toBeGreaterThanOrEqual(0);
+    }
+    expect(b.profile.prefill.tokens).toBe(4);
+    expect(b.profile.copy.gb_s).toBeGreaterThan(0);
+    expect(b.profile.copy.bytes).toBe(4 << 20);
+    expect(Object.keys(b.profile)).toContain('decode_fraction_of_copy');
+    expect((await cli('bench', model('m.gguf'), '--profile')).stderr).toMatch(/--profile needs --backend webgpu/);
+  }, 120_000);
+
   test('bad input: clear messages and exit codes', async () => {
     const junk = join(dir, 'junk.gguf');
     writeFileSync(junk, 'not a model at all, just text');

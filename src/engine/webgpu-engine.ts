@@ -2,6 +2,8 @@
 // call. Weights are repacked once into the compute layout and uploaded; every buffer, pipeline
 // and bind group is made at load, so a decode step only writes the Step uniform and the token,
 // encodes, submits once and reads back the logits (or, with forwardArgmax, just the token id).
+// With profiling on (webgpu/profile.ts) the same dispatches go into one timestamped compute pass
+// each, still in one submission, and each call leaves a per-kernel profile.
 import type { ModelConfig } from '../model/config.ts';
 import { floatRowBytes } from '../model/float-codecs.ts';
 import type { ModelFile } from '../model/model-file.ts';
@@ -14,7 +16,7 @@ import type { GpuContext, GpuNeeds } from './webgpu/context.ts';
 import { checked, GpuError } from './webgpu/errors.ts';
 import type { BoundKernel, SizedKernel } from './webgpu/kernel.ts';
 import { Argmax } from './webgpu/kernels/argmax.ts';
-import { AttentionDecode, AttentionPrefill, type AttentionDecodeOp } from './webgpu/kernels/attention.ts';
+import { AttentionDecode, AttentionPrefill } from './webgpu/kernels/attention.ts';
 import { Embed, type FloatRowType } from './webgpu/kernels/embed.ts';
 import { GatedAct } from './webgpu/kernels/gated-act.ts';
 import { GemmTernary } from './webgpu/kernels/gemm-ternary.ts';
@@ -25,9 +27,12 @@ import { actRowWords, QuantizeAct } from './webgpu/kernels/quantize-act.ts';
 import { ResidualAdd } from './webgpu/kernels/residual-add.ts';
 import { RmsNorm } from './webgpu/kernels/rms-norm.ts';
 import { Rope, ropeTable } from './webgpu/kernels/rope.ts';
+import { StepProfiler, type OpCost, type StepProfile, type Workgroups } from './webgpu/profile.ts';
 
 /** Tokens per prefill call; longer prompts run in several calls. */
 const CHUNK = 64;
+/** Profiles kept between takeProfiles() calls; older ones are dropped. */
+const MAX_PROFILES = 4096;
 
 /** One ternary matmul bound twice: GEMV for a single token, GEMM for a prompt chunk. */
 interface Linear {
@@ -39,7 +44,8 @@ interface LayerOps {
   attnNorm: BoundKernel;
   linear: Record<TernaryName, Linear>;
   kvStore: SizedKernel;
-  attnDecode: AttentionDecodeOp;
+  /** Decode attention (split + combine), encoded for one token. */
+  attnDecode: BoundKernel;
   attnPrefill: SizedKernel;
   attnSubNorm: BoundKernel;
   ffnNorm: BoundKernel;
@@ -62,11 +68,18 @@ export function gpuNeeds(model: ModelFile, contextSize = model.config.contextLen
 export interface WebGpuOptions {
   /** Split matrices into buffers of at most this many bytes (tests force small values). */
   maxBindingBytes?: number;
+  /**
+   * Per-kernel profiling from the start (see setProfiling). Off by default; when off, a call is
+   * one compute pass and one submission with no queries.
+   */
+  profile?: boolean;
 }
 
 export class WebGpuEngine implements Engine {
   readonly backend = 'webgpu';
   position = 0;
+  private profiler: StepProfiler | undefined;
+  private profiles: StepProfile[] = [];
 
   private constructor(
     readonly config: ModelConfig,
@@ -90,6 +103,8 @@ export class WebGpuEngine implements Engine {
     },
     private readonly stats: { weightBytes: number; kvCacheBytes: number },
     private readonly owned: GPUBuffer[],
+    /** What each bound op reads per call, for profiles. */
+    private readonly costs: ReadonlyMap<BoundKernel, OpCost>,
   ) {}
 
   static async load(model: ModelFile, ctx: GpuContext, contextSize = model.config.contextLength, opts: WebGpuOptions = {}): Promise<WebGpuEngine> {
@@ -106,6 +121,13 @@ export class WebGpuEngine implements Engine {
     const qDim = c.nHeads * c.headDim;
     const kvDim = c.nKvHeads * c.headDim;
     const widest = Math.max(c.dim, qDim, c.ffnDim);
+    // Bytes each op reads (ideal traffic, each byte once), for profiles.
+    const costs = new Map<BoundKernel, OpCost>();
+    const costed = <K extends BoundKernel>(cost: OpCost, k: K): K => {
+      costs.set(k, cost);
+      return k;
+    };
+    const norm = (cols: number, k: BoundKernel) => costed({ kind: 'rms_norm', weight: 4 * cols, actPerToken: 4 * cols }, k);
 
     return checked(dev, 'loading the model on the GPU', async () => {
       // ---- per-call buffers
@@ -168,20 +190,26 @@ export class WebGpuEngine implements Engine {
           w.unmap();
           weightBytes += bytes;
           const args = { ...actCommon, w, y: outputs[name], rows: s.rows, cols: s.cols, wscale };
-          linear[name] = { gemv: gemv.create(`${p}${name}.gemv`, args), gemm: gemm.create(`${p}${name}.gemm`, { ...args, step }) };
+          const cost = { weight: bytes, actPerToken: 4 * actRowWords(s.cols) + 8 };
+          linear[name] = {
+            gemv: costed({ kind: `gemv.${name}`, ...cost }, gemv.create(`${p}${name}.gemv`, args)),
+            gemm: costed({ kind: `gemm.${name}`, ...cost }, gemm.create(`${p}${name}.gemm`, { ...args, step })),
+          };
         }
         const kCache = buf(`${p}k_cache`, 4 * ctxSize * kvDim);
         const vCache = buf(`${p}v_cache`, 4 * ctxSize * kvDim);
         const attnArgs = { q, kCache, vCache, o: att, step };
+        const attnCost = { kind: 'attention', kvPerPosition: 2 * 4 * kvDim, actPerToken: 4 * qDim };
+        const attnDecode = decode.create(`${p}attention`, { ...attnArgs, partials, contextSize: ctxSize });
         layers.push({
-          attnNorm: rms.create(`${p}attn_norm`, { x, w: await vec('attn_norm'), y: xn, cols: c.dim, eps: c.rmsEps }),
+          attnNorm: norm(c.dim, rms.create(`${p}attn_norm`, { x, w: await vec('attn_norm'), y: xn, cols: c.dim, eps: c.rmsEps })),
           linear,
-          kvStore: kvStore.create(`${p}kv_store`, { k, v, kCache, vCache, step, kvDim, contextSize: ctxSize }),
-          attnDecode: decode.create(`${p}attention`, { ...attnArgs, partials, contextSize: ctxSize }),
-          attnPrefill: prefill.create(`${p}attention.prefill`, attnArgs),
-          attnSubNorm: rms.create(`${p}attn_sub_norm`, { x: att, w: await vec('attn_sub_norm'), y: xn, cols: qDim, eps: c.rmsEps }),
-          ffnNorm: rms.create(`${p}ffn_norm`, { x, w: await vec('ffn_norm'), y: xn, cols: c.dim, eps: c.rmsEps }),
-          ffnSubNorm: rms.create(`${p}ffn_sub_norm`, { x: act, w: await vec('ffn_sub_norm'), y: xn, cols: c.ffnDim, eps: c.rmsEps }),
+          kvStore: costed({ kind: 'kv_store', actPerToken: 2 * 4 * kvDim }, kvStore.create(`${p}kv_store`, { k, v, kCache, vCache, step, kvDim, contextSize: ctxSize })),
+          attnDecode: costed(attnCost, { encode: (pass) => attnDecode.encode(pass, 1) }),
+          attnPrefill: costed(attnCost, prefill.create(`${p}attention.prefill`, attnArgs)),
+          attnSubNorm: norm(qDim, rms.create(`${p}attn_sub_norm`, { x: att, w: await vec('attn_sub_norm'), y: xn, cols: qDim, eps: c.rmsEps })),
+          ffnNorm: norm(c.dim, rms.create(`${p}ffn_norm`, { x, w: await vec('ffn_norm'), y: xn, cols: c.dim, eps: c.rmsEps })),
+          ffnSubNorm: norm(c.ffnDim, rms.create(`${p}ffn_sub_norm`, { x: act, w: await vec('ffn_sub_norm'), y: xn, cols: c.ffnDim, eps: c.rmsEps })),
         });
       }
 
@@ -200,27 +228,37 @@ export class WebGpuEngine implements Engine {
       const headKernel = new LmHead(ctx, head.type);
       const outputNormW = await model.readVector('output_norm');
       const kvCacheBytes = 2 * c.nLayers * 4 * ctxSize * kvDim;
-      return new WebGpuEngine(
+      const embRowBytes = floatRowBytes(emb.type, c.dim);
+      const headRowBytes = floatRowBytes(head.type, c.dim);
+      // Embedding rows are charged to the first part: a token's row is read from whichever part holds it.
+      const embCost = (i: number): OpCost => (i === 0 ? { kind: 'embed', weightPerToken: embRowBytes, actPerToken: 4 } : { kind: 'embed' });
+      const quantCost = (cols: number): OpCost => ({ kind: 'quantize', actPerToken: 4 * cols });
+      const ropeCost = (heads: number): OpCost => ({ kind: 'rope', actPerToken: 4 * heads * c.headDim + 4 * c.headDim });
+      const residualCost: OpCost = { kind: 'residual', actPerToken: 2 * 4 * c.dim };
+      const engine = new WebGpuEngine(
         c, ctx, ctxSize,
         { step, tokens, logits, token, logitsRead, tokenRead },
         {
-          embed: emb.parts.map((pt, i) => embedKernel.create(`token_embd.${i}`, { tokens, mat: pt.buffer, x, step, cols: c.dim, rows: pt.rows, row0: pt.row0 })),
+          embed: emb.parts.map((pt, i) => costed(embCost(i), embedKernel.create(`token_embd.${i}`, { tokens, mat: pt.buffer, x, step, cols: c.dim, rows: pt.rows, row0: pt.row0 }))),
           layers,
-          quantDim: quant.create('quantize.dim', { x: xn, q: q8, scale, sum, cols: c.dim }),
-          quantQ: quant.create('quantize.q', { x: xn, q: q8, scale, sum, cols: qDim }),
-          quantFfn: quant.create('quantize.ffn', { x: xn, q: q8, scale, sum, cols: c.ffnDim }),
-          ropeQ: new Rope(ctx).create('rope.q', { x: q, table: ropeTab, step, heads: c.nHeads, headDim: c.headDim }),
-          ropeK: new Rope(ctx).create('rope.k', { x: k, table: ropeTab, step, heads: c.nKvHeads, headDim: c.headDim }),
-          residualAttn: new ResidualAdd(ctx).create('residual.attn', { x, y: out, step, len: c.dim }),
-          residualFfn: new ResidualAdd(ctx).create('residual.ffn', { x, y: out, step, len: c.dim }),
-          gatedAct: new GatedAct(ctx, c.activation).create('gated_act', { gate, up, y: act, step, len: c.ffnDim }),
-          outputNorm: rms.create('output_norm', { x, w: buf('output_norm', outputNormW.byteLength, outputNormW), y: xn, cols: c.dim, eps: c.rmsEps }),
-          lmHead: head.parts.map((pt, i) => headKernel.create(`lm_head.${i}`, { mat: pt.buffer, h: xn, logits, step, cols: c.dim, rows: pt.rows, row0: pt.row0, hStride: c.dim })),
-          argmax: new Argmax(ctx).create('argmax', { logits, out: token, n: c.vocabSize }),
+          quantDim: costed(quantCost(c.dim), quant.create('quantize.dim', { x: xn, q: q8, scale, sum, cols: c.dim })),
+          quantQ: costed(quantCost(qDim), quant.create('quantize.q', { x: xn, q: q8, scale, sum, cols: qDim })),
+          quantFfn: costed(quantCost(c.ffnDim), quant.create('quantize.ffn', { x: xn, q: q8, scale, sum, cols: c.ffnDim })),
+          ropeQ: costed(ropeCost(c.nHeads), new Rope(ctx).create('rope.q', { x: q, table: ropeTab, step, heads: c.nHeads, headDim: c.headDim })),
+          ropeK: costed(ropeCost(c.nKvHeads), new Rope(ctx).create('rope.k', { x: k, table: ropeTab, step, heads: c.nKvHeads, headDim: c.headDim })),
+          residualAttn: costed(residualCost, new ResidualAdd(ctx).create('residual.attn', { x, y: out, step, len: c.dim })),
+          residualFfn: costed(residualCost, new ResidualAdd(ctx).create('residual.ffn', { x, y: out, step, len: c.dim })),
+          gatedAct: costed({ kind: 'gated_act', actPerToken: 2 * 4 * c.ffnDim }, new GatedAct(ctx, c.activation).create('gated_act', { gate, up, y: act, step, len: c.ffnDim })),
+          outputNorm: norm(c.dim, rms.create('output_norm', { x, w: buf('output_norm', outputNormW.byteLength, outputNormW), y: xn, cols: c.dim, eps: c.rmsEps })),
+          lmHead: head.parts.map((pt, i) => costed({ kind: 'lm_head', weight: pt.rows * headRowBytes, act: 4 * c.dim }, headKernel.create(`lm_head.${i}`, { mat: pt.buffer, h: xn, logits, step, cols: c.dim, rows: pt.rows, row0: pt.row0, hStride: c.dim }))),
+          argmax: costed({ kind: 'argmax', act: 4 * c.vocabSize }, new Argmax(ctx).create('argmax', { logits, out: token, n: c.vocabSize })),
         },
         { weightBytes, kvCacheBytes },
         owned,
+        costs,
       );
+      if (opts.profile) engine.setProfiling(true);
+      return engine;
     });
   }
 
@@ -261,6 +299,49 @@ export class WebGpuEngine implements Engine {
     }
   }
 
+  /**
+   * The dispatches of one call of T tokens, in order, each handed to `sink` with its workgroups:
+   * the normal path encodes them all into one compute pass, a profile into one pass each.
+   */
+  private encodeStep(T: number, want: 'logits' | 'argmax' | 'none', sink: (op: BoundKernel, workgroups: Workgroups) => void): void {
+    const o = this.ops;
+    const go = (k: SizedKernel) => sink(k, k.workgroups(T));
+    const mm = (lin: Linear) => go(T === 1 ? lin.gemv : lin.gemm);
+    o.embed.forEach(go);
+    for (const L of o.layers) {
+      // attention block: q, k and v share one quantized input
+      sink(L.attnNorm, T);
+      go(o.quantDim);
+      mm(L.linear.attn_q);
+      mm(L.linear.attn_k);
+      mm(L.linear.attn_v);
+      go(o.ropeQ);
+      go(o.ropeK);
+      go(L.kvStore);
+      if (T === 1) sink(L.attnDecode, 1);
+      else go(L.attnPrefill);
+      sink(L.attnSubNorm, T);
+      go(o.quantQ);
+      mm(L.linear.attn_output);
+      go(o.residualAttn);
+      // feed-forward block: gate and up share one quantized input
+      sink(L.ffnNorm, T);
+      go(o.quantDim);
+      mm(L.linear.ffn_gate);
+      mm(L.linear.ffn_up);
+      go(o.gatedAct);
+      sink(L.ffnSubNorm, T);
+      go(o.quantFfn);
+      mm(L.linear.ffn_down);
+      go(o.residualFfn);
+    }
+    if (want !== 'none') {
+      sink(o.outputNorm, T);
+      o.lmHead.forEach(go);
+      if (want === 'argmax') go(o.argmax);
+    }
+  }
+
   /** One call: T <= CHUNK tokens through every layer in one submission (spec §1.2). */
   private run(tokens: number[], want: 'logits'): Promise<Float32Array>;
   private run(tokens: number[], want: 'argmax'): Promise<number>;
@@ -271,49 +352,21 @@ export class WebGpuEngine implements Engine {
     const pos = this.position;
     device.queue.writeBuffer(this.b.step, 0, new Uint32Array([pos, T, pos + T, 0]));
     device.queue.writeBuffer(this.b.tokens, 0, new Uint32Array(tokens));
-    const o = this.ops;
     const enc = device.createCommandEncoder({ label: `forward ${pos}+${T}` });
-    const pass = enc.beginComputePass();
-    const go = (k: SizedKernel) => k.encode(pass, k.workgroups(T));
-    const mm = (lin: Linear) => go(T === 1 ? lin.gemv : lin.gemm);
-    o.embed.forEach(go);
-    for (const L of o.layers) {
-      // attention block: q, k and v share one quantized input
-      L.attnNorm.encode(pass, T);
-      go(o.quantDim);
-      mm(L.linear.attn_q);
-      mm(L.linear.attn_k);
-      mm(L.linear.attn_v);
-      go(o.ropeQ);
-      go(o.ropeK);
-      go(L.kvStore);
-      if (T === 1) L.attnDecode.encode(pass, 1);
-      else go(L.attnPrefill);
-      L.attnSubNorm.encode(pass, T);
-      go(o.quantQ);
-      mm(L.linear.attn_output);
-      go(o.residualAttn);
-      // feed-forward block: gate and up share one quantized input
-      L.ffnNorm.encode(pass, T);
-      go(o.quantDim);
-      mm(L.linear.ffn_gate);
-      mm(L.linear.ffn_up);
-      go(o.gatedAct);
-      L.ffnSubNorm.encode(pass, T);
-      go(o.quantFfn);
-      mm(L.linear.ffn_down);
-      go(o.residualFfn);
+    const recording = this.profiler?.record(enc, pos, T, want);
+    if (recording) {
+      this.encodeStep(T, want, recording.sink);
+      recording.finish();
+    } else {
+      const pass = enc.beginComputePass();
+      this.encodeStep(T, want, (op, workgroups) => op.encode(pass, workgroups));
+      pass.end();
     }
-    if (want !== 'none') {
-      o.outputNorm.encode(pass, T);
-      o.lmHead.forEach(go);
-      if (want === 'argmax') go(o.argmax);
-    }
-    pass.end();
     if (want === 'logits') enc.copyBufferToBuffer(this.b.logits, 0, this.b.logitsRead, 0, this.b.logitsRead.size);
     if (want === 'argmax') enc.copyBufferToBuffer(this.b.token, 0, this.b.tokenRead, 0, 4);
     device.queue.submit([enc.finish()]);
     this.position += T;
+    if (recording) this.keep(await recording.collect());
     if (want === 'none') return;
     const target = want === 'logits' ? this.b.logitsRead : this.b.tokenRead;
     try {
@@ -327,6 +380,45 @@ export class WebGpuEngine implements Engine {
     return result;
   }
 
+  /**
+   * Turns per-kernel profiling of the following calls on or off. While on, each call encodes its
+   * dispatches into one compute pass each, timestamped where the device has timestamp-query, and
+   * waits for the timestamps; the logits are the same as with profiling off.
+   */
+  setProfiling(on: boolean): void {
+    if (on) this.profiler ??= new StepProfiler(this.ctx, this.costs);
+    else {
+      this.profiler?.dispose();
+      this.profiler = undefined;
+    }
+  }
+
+  get profiling(): boolean {
+    return this.profiler !== undefined;
+  }
+
+  /** The profile of the last call made with profiling on, if any. */
+  lastProfile(): StepProfile | undefined {
+    return this.profiles.at(-1);
+  }
+
+  /** The profiles of the calls since the last takeProfiles() (a forward() may make several calls), oldest first. */
+  takeProfiles(): StepProfile[] {
+    const out = this.profiles;
+    this.profiles = [];
+    return out;
+  }
+
+  /** The device the engine runs on (adapter info, features), e.g. for a bandwidth probe beside it. */
+  get gpu(): GpuContext {
+    return this.ctx;
+  }
+
+  private keep(p: StepProfile): void {
+    this.profiles.push(p);
+    if (this.profiles.length > MAX_PROFILES) this.profiles.splice(0, this.profiles.length - MAX_PROFILES);
+  }
+
   truncate(position: number): void {
     if (position < 0 || position > this.position) throw new RangeError(`cannot truncate to ${position}: the cache holds ${this.position} tokens`);
     this.position = position;
@@ -337,6 +429,7 @@ export class WebGpuEngine implements Engine {
   }
 
   dispose(): void {
+    this.setProfiling(false);
     for (const b of this.owned) b.destroy();
   }
 }
