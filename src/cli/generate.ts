@@ -49,6 +49,7 @@ export async function generate(argv: string[]): Promise<void> {
         maxTokens,
         sampler,
         stopIds: new Set(tokenizer.eosIds),
+        onDevice: backend === 'webgpu',
         onToken: values.json ? undefined : (_id, text) => process.stdout.write(text),
       });
       if (values.json) {

@@ -1,8 +1,9 @@
-// The decode loop: prefill the prompt, then sample and feed one token at a time until a stop
-// token, the token budget, the context end or an abort. Streams text as it becomes valid UTF-8.
+// The decode loop: prefill the prompt, then draw and feed one token at a time until a stop token,
+// the token budget, the context end or an abort. Streams text as it becomes valid UTF-8. Tokens
+// come from the CPU sampler, or, where the engine can (WebGPU), are drawn on the device.
 import { StreamDecoder, type BitnetTokenizer } from '../model/tokenizer.ts';
 import type { Engine } from './engine.ts';
-import type { Sampler } from './sampler.ts';
+import type { Sampler, SamplingParams } from './sampler.ts';
 
 export type StopReason = 'stop-token' | 'max-tokens' | 'context-full' | 'aborted';
 
@@ -14,6 +15,8 @@ export interface GenerateOptions {
   /** Called with each new token id and the text it completes (may be ''). */
   onToken?: (id: number, text: string) => void;
   signal?: AbortSignal;
+  /** Draw tokens on the device when the engine can (same parameters and seed as `sampler`). */
+  onDevice?: boolean;
 }
 
 export interface GenerateResult {
@@ -21,66 +24,75 @@ export interface GenerateResult {
   text: string;
   stopReason: StopReason;
   promptTokens: number;
+  /** Time to the first generated token (the prompt's forward pass and one draw). */
   prefillMs: number;
-  /** Time of the decode forward passes (every generated token after the first). */
+  /** Time of every generated token after the first. */
   decodeMs: number;
   decodeSteps: number;
   prefillTokPerS: number;
   decodeTokPerS: number;
 }
 
+/** An engine that can draw tokens itself (WebGpuEngine). */
+interface DeviceDecoder {
+  decodeOnDevice(prompt: readonly number[], params: Partial<SamplingParams>, maxTokens: number): AsyncGenerator<number, void, undefined>;
+}
+
 const now = () => performance.now();
+
+/** Token ids drawn on the CPU: the last one is not fed to the model (nothing reads its output). */
+async function* cpuTokens(engine: Engine, prompt: readonly number[], sampler: Sampler, maxTokens: number): AsyncGenerator<number, void, undefined> {
+  const history = [...prompt];
+  let logits = await engine.forward(prompt);
+  for (let i = 0; i < maxTokens; i++) {
+    const id = sampler.sample(logits, history);
+    history.push(id);
+    yield id;
+    if (i + 1 === maxTokens || engine.position >= engine.contextSize) return;
+    logits = await engine.forward([id]);
+  }
+}
 
 export async function generate(engine: Engine, tokenizer: BitnetTokenizer, prompt: readonly number[], o: GenerateOptions): Promise<GenerateResult> {
   if (prompt.length === 0) throw new Error('the prompt is empty: give at least one token (e.g. BOS)');
-  const history = [...prompt];
+  const device = o.onDevice && 'decodeOnDevice' in engine ? (engine as Engine & DeviceDecoder) : undefined;
+  const tokens = device ? device.decodeOnDevice(prompt, { ...o.sampler.params, seed: o.sampler.seed }, o.maxTokens) : cpuTokens(engine, prompt, o.sampler, o.maxTokens);
   const ids: number[] = [];
   const stream = new StreamDecoder(tokenizer);
   let text = '';
-  let t0 = now();
-  let logits = await engine.forward(prompt);
-  const prefillMs = now() - t0;
-  let decodeMs = 0;
-  let decodeSteps = 0;
-  let stopReason: StopReason = 'max-tokens';
-  while (ids.length < o.maxTokens) {
-    if (o.signal?.aborted) {
-      stopReason = 'aborted';
-      break;
-    }
-    const id = o.sampler.sample(logits, history);
+  let stopReason: StopReason = o.maxTokens > 0 ? 'context-full' : 'max-tokens';
+  const t0 = now();
+  let tFirst = t0;
+  for await (const id of tokens) {
+    if (ids.length === 0) tFirst = now();
     if (o.stopIds.has(id)) {
       stopReason = 'stop-token';
       break;
     }
     ids.push(id);
-    history.push(id);
     const piece = stream.push(id);
     text += piece;
     o.onToken?.(id, piece);
-    if (ids.length === o.maxTokens) break;
-    if (engine.position >= engine.contextSize) {
-      stopReason = 'context-full';
+    if (ids.length === o.maxTokens) {
+      stopReason = 'max-tokens';
       break;
     }
-    t0 = now();
-    logits = await engine.forward([id]);
-    decodeMs += now() - t0;
-    decodeSteps++;
+    if (o.signal?.aborted) {
+      stopReason = 'aborted';
+      break;
+    }
   }
+  const tEnd = now();
   const tail = stream.flush();
   if (tail) {
     text += tail;
     o.onToken?.(-1, tail);
   }
+  const prefillMs = tFirst - t0;
+  const decodeMs = tEnd - tFirst;
+  const decodeSteps = Math.max(0, ids.length - 1);
   return {
-    ids,
-    text,
-    stopReason,
-    promptTokens: prompt.length,
-    prefillMs,
-    decodeMs,
-    decodeSteps,
+    ids, text, stopReason, promptTokens: prompt.length, prefillMs, decodeMs, decodeSteps,
     prefillTokPerS: prompt.length / (prefillMs / 1000),
     decodeTokPerS: decodeSteps > 0 ? decodeSteps / (decodeMs / 1000) : 0,
   };

@@ -6,7 +6,10 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { ModelFile } from '../model/model-file.ts';
 import { openSynthetic, type ModelOptions } from '../model/test-models.ts';
 import { argmax, compareLogits, MIN_CLEAN } from './compare-logits.ts';
+import { BitnetTokenizer } from '../model/tokenizer.ts';
+import { generate } from './generate.ts';
 import { ReferenceEngine } from './reference.ts';
+import { GREEDY, Sampler } from './sampler.ts';
 import { testContext } from './webgpu/test-gpu.ts';
 import { WebGpuEngine } from './webgpu-engine.ts';
 import type { GpuContext } from './webgpu/context.ts';
@@ -52,6 +55,31 @@ describe('WebGPU engine vs reference', () => {
       expect(got).toBe(next);
     }
     expect(gpu.position).toBe(ref.position);
+    gpu.dispose();
+  });
+
+  test('generation on the device: greedy ids as the reference, early stop rolls back the step queued ahead', async () => {
+    const tok = BitnetTokenizer.fromSource(model.tokenizer);
+    const ids = prompt(4, 556);
+    const ref = await generate(await ReferenceEngine.load(model, 32), tok, ids, { maxTokens: 6, sampler: new Sampler(GREEDY), stopIds: new Set() });
+    const gpu = await WebGpuEngine.load(model, ctx, 32);
+    const got = await generate(gpu, tok, ids, { maxTokens: 6, sampler: new Sampler(GREEDY), stopIds: new Set(), onDevice: true });
+    expect(got.ids).toEqual(ref.ids);
+    expect(gpu.position).toBe(ids.length + 5); // the last token is drawn, not fed
+    // Stop at the 3rd token: the step queued ahead (which fed it) must be undone.
+    gpu.truncate(0);
+    const stopped = await generate(gpu, tok, ids, { maxTokens: 6, sampler: new Sampler(GREEDY), stopIds: new Set([ref.ids[2]]), onDevice: true });
+    expect(stopped.ids).toEqual(ref.ids.slice(0, 2));
+    expect(stopped.stopReason).toBe('stop-token');
+    expect(gpu.position).toBe(ids.length + 2);
+    // Sampling on the device is seeded: the same seed draws the same tokens.
+    const sampled = async () => {
+      gpu.truncate(0);
+      return (await generate(gpu, tok, ids, { maxTokens: 5, sampler: new Sampler({ temperature: 1.5, topK: 20, seed: 9 }), stopIds: new Set(), onDevice: true })).ids;
+    };
+    const a = await sampled();
+    expect(await sampled()).toEqual(a);
+    expect(a).toHaveLength(5);
     gpu.dispose();
   });
 

@@ -27,10 +27,16 @@ import { actRowWords, QuantizeAct } from './webgpu/kernels/quantize-act.ts';
 import { ResidualAdd } from './webgpu/kernels/residual-add.ts';
 import { RmsNorm } from './webgpu/kernels/rms-norm.ts';
 import { Rope, ropeTable } from './webgpu/kernels/rope.ts';
+import { Sample, type SampleOp } from './webgpu/kernels/sample.ts';
+import type { SamplingParams } from './sampler.ts';
 import { StepProfiler, type OpCost, type StepProfile, type Workgroups } from './webgpu/profile.ts';
 
 /** Tokens per prefill call; longer prompts run in several calls. */
 const CHUNK = 64;
+/** Tokens the GPU sampler's penalty window can see. */
+const HISTORY = 256;
+
+type Want = 'logits' | 'argmax' | 'sample' | 'none';
 /** Profiles kept between takeProfiles() calls; older ones are dropped. */
 const MAX_PROFILES = 4096;
 
@@ -85,7 +91,8 @@ export class WebGpuEngine implements Engine {
     readonly config: ModelConfig,
     private readonly ctx: GpuContext,
     readonly contextSize: number,
-    private readonly b: { step: GPUBuffer; tokens: GPUBuffer; logits: GPUBuffer; token: GPUBuffer; logitsRead: GPUBuffer; tokenRead: GPUBuffer },
+    /** tokens: the call's input ids; the device samplers write the next id into its element 0. */
+    private readonly b: { step: GPUBuffer; tokens: GPUBuffer; logits: GPUBuffer; logitsRead: GPUBuffer; tokenRead: [GPUBuffer, GPUBuffer] },
     private readonly ops: {
       embed: SizedKernel[];
       layers: LayerOps[];
@@ -100,6 +107,7 @@ export class WebGpuEngine implements Engine {
       outputNorm: BoundKernel;
       lmHead: SizedKernel[];
       argmax: SizedKernel;
+      sample: SampleOp;
     },
     private readonly stats: { weightBytes: number; kvCacheBytes: number },
     private readonly owned: GPUBuffer[],
@@ -148,15 +156,15 @@ export class WebGpuEngine implements Engine {
       const up = buf('up', 4 * CHUNK * c.ffnDim);
       const act = buf('act', 4 * CHUNK * c.ffnDim);
       const logits = buf('logits', 4 * c.vocabSize);
-      const token = buf('token', 4);
       const shape = { nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim };
       const partials = buf('attention.partials', AttentionDecode.partialsBytes(shape, ctxSize));
       const table = ropeTable(ctxSize, c.headDim, c.ropeTheta);
       const ropeTab = buf('rope.table', table.byteLength, table);
       const read = (label: string, bytes: number) => dev.createBuffer({ label, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
       const logitsRead = read('logits.read', 4 * c.vocabSize);
-      const tokenRead = read('token.read', 4);
-      owned.push(logitsRead, tokenRead);
+      // Two token read-backs, so step i+1 can be queued while step i's token is still being read.
+      const tokenRead: [GPUBuffer, GPUBuffer] = [read('token.read.0', 4), read('token.read.1', 4)];
+      owned.push(logitsRead, ...tokenRead);
 
       // ---- kernels (pipelines), shared by every layer
       const rms = new RmsNorm(ctx);
@@ -237,7 +245,7 @@ export class WebGpuEngine implements Engine {
       const residualCost: OpCost = { kind: 'residual', actPerToken: 2 * 4 * c.dim };
       const engine = new WebGpuEngine(
         c, ctx, ctxSize,
-        { step, tokens, logits, token, logitsRead, tokenRead },
+        { step, tokens, logits, logitsRead, tokenRead },
         {
           embed: emb.parts.map((pt, i) => costed(embCost(i), embedKernel.create(`token_embd.${i}`, { tokens, mat: pt.buffer, x, step, cols: c.dim, rows: pt.rows, row0: pt.row0 }))),
           layers,
@@ -251,7 +259,8 @@ export class WebGpuEngine implements Engine {
           gatedAct: costed({ kind: 'gated_act', actPerToken: 2 * 4 * c.ffnDim }, new GatedAct(ctx, c.activation).create('gated_act', { gate, up, y: act, step, len: c.ffnDim })),
           outputNorm: norm(c.dim, rms.create('output_norm', { x, w: buf('output_norm', outputNormW.byteLength, outputNormW), y: xn, cols: c.dim, eps: c.rmsEps })),
           lmHead: head.parts.map((pt, i) => costed({ kind: 'lm_head', weight: pt.rows * headRowBytes, act: 4 * c.dim }, headKernel.create(`lm_head.${i}`, { mat: pt.buffer, h: xn, logits, step, cols: c.dim, rows: pt.rows, row0: pt.row0, hStride: c.dim }))),
-          argmax: costed({ kind: 'argmax', act: 4 * c.vocabSize }, new Argmax(ctx).create('argmax', { logits, out: token, n: c.vocabSize })),
+          argmax: costed({ kind: 'argmax', act: 4 * c.vocabSize }, new Argmax(ctx).create('argmax', { logits, out: tokens, n: c.vocabSize })),
+          sample: new Sample(ctx).create('sample', { logits, vocab: c.vocabSize, out: tokens, step, history: buf('sample.history', 4 * HISTORY), historySize: HISTORY }),
         },
         { weightBytes, kvCacheBytes },
         owned,
@@ -303,7 +312,7 @@ export class WebGpuEngine implements Engine {
    * The dispatches of one call of T tokens, in order, each handed to `sink` with its workgroups:
    * the normal path encodes them all into one compute pass, a profile into one pass each.
    */
-  private encodeStep(T: number, want: 'logits' | 'argmax' | 'none', sink: (op: BoundKernel, workgroups: Workgroups) => void): void {
+  private encodeStep(T: number, want: Want, sink: (op: BoundKernel, workgroups: Workgroups) => void): void {
     const o = this.ops;
     const go = (k: SizedKernel) => sink(k, k.workgroups(T));
     const mm = (lin: Linear) => go(T === 1 ? lin.gemv : lin.gemm);
@@ -339,6 +348,7 @@ export class WebGpuEngine implements Engine {
       sink(o.outputNorm, T);
       o.lmHead.forEach(go);
       if (want === 'argmax') go(o.argmax);
+      if (want === 'sample') sink({ encode: (pass) => o.sample.encode(pass) }, 1);
     }
   }
 
@@ -347,11 +357,24 @@ export class WebGpuEngine implements Engine {
   private run(tokens: number[], want: 'argmax'): Promise<number>;
   private run(tokens: number[], want: 'none'): Promise<void>;
   private async run(tokens: number[], want: 'logits' | 'argmax' | 'none'): Promise<Float32Array | number | void> {
+    if (want === 'argmax') return this.submit(tokens, want, 0);
+    const done = this.submit(tokens, want, 0);
+    if (want === 'none') return done.then(() => undefined);
+    await done;
+    return this.readLogits();
+  }
+
+  /**
+   * Encodes and submits one call and advances the position; `tokens` null means one token that
+   * the previous call's sampler left in the tokens buffer. For argmax/sample the promise is the
+   * drawn id, read through token read-back `slot`; otherwise it settles once the profile is kept.
+   */
+  private submit(tokens: number[] | null, want: Want, slot: 0 | 1): Promise<number> {
     const { device } = this.ctx;
-    const T = tokens.length;
+    const T = tokens?.length ?? 1;
     const pos = this.position;
     device.queue.writeBuffer(this.b.step, 0, new Uint32Array([pos, T, pos + T, 0]));
-    device.queue.writeBuffer(this.b.tokens, 0, new Uint32Array(tokens));
+    if (tokens) device.queue.writeBuffer(this.b.tokens, 0, new Uint32Array(tokens));
     const enc = device.createCommandEncoder({ label: `forward ${pos}+${T}` });
     const recording = this.profiler?.record(enc, pos, T, want);
     if (recording) {
@@ -363,21 +386,69 @@ export class WebGpuEngine implements Engine {
       pass.end();
     }
     if (want === 'logits') enc.copyBufferToBuffer(this.b.logits, 0, this.b.logitsRead, 0, this.b.logitsRead.size);
-    if (want === 'argmax') enc.copyBufferToBuffer(this.b.token, 0, this.b.tokenRead, 0, 4);
+    const read = this.b.tokenRead[slot];
+    if (want === 'argmax' || want === 'sample') enc.copyBufferToBuffer(this.b.tokens, 0, read, 0, 4);
     device.queue.submit([enc.finish()]);
     this.position += T;
-    if (recording) this.keep(await recording.collect());
-    if (want === 'none') return;
-    const target = want === 'logits' ? this.b.logitsRead : this.b.tokenRead;
+    const profiled = recording ? recording.collect().then((p) => this.keep(p)) : Promise.resolve();
+    if (want !== 'argmax' && want !== 'sample') return profiled.then(() => -1);
+    return profiled.then(() => this.mapped(read, (range) => new Uint32Array(range)[0]));
+  }
+
+  private readLogits(): Promise<Float32Array> {
+    return this.mapped(this.b.logitsRead, (range) => new Float32Array(range.slice(0)));
+  }
+
+  /** Maps a read-back buffer, extracts a value, unmaps; a failure on a lost device says so. */
+  private async mapped<T>(buffer: GPUBuffer, extract: (range: ArrayBuffer) => T): Promise<T> {
     try {
-      await target.mapAsync(GPUMapMode.READ);
+      await buffer.mapAsync(GPUMapMode.READ);
     } catch (e) {
       this.ctx.assertAlive();
       throw new GpuError('internal', `reading results back failed: ${(e as Error).message}`);
     }
-    const result = want === 'logits' ? new Float32Array(target.getMappedRange().slice(0)) : new Uint32Array(target.getMappedRange())[0];
-    target.unmap();
-    return result;
+    const value = extract(buffer.getMappedRange());
+    buffer.unmap();
+    return value;
+  }
+
+  /**
+   * Generation on the device: each step draws its token on the GPU (argmax when greedy, else the
+   * GPU sampler) and leaves it where the next step's embedding reads it, and step i+1 is queued
+   * before step i's token is read back, so the GPU does not wait for the CPU between tokens.
+   * Yields the ids; a consumer that stops early (return) rolls back the step queued ahead.
+   * Like the CPU loop, the last yielded token is not fed to the model.
+   */
+  async *decodeOnDevice(prompt: readonly number[], params: Partial<SamplingParams>, maxTokens: number): AsyncGenerator<number, void, undefined> {
+    this.check(prompt);
+    const greedy = (params.temperature ?? 1) <= 0 && !params.repetitionPenalty && !params.frequencyPenalty && !params.presencePenalty;
+    const want: Want = greedy ? 'argmax' : 'sample';
+    if (!greedy) {
+      this.ops.sample.setParams(params);
+      this.ops.sample.writeHistory(prompt, this.position);
+    }
+    if (maxTokens <= 0) return;
+    let start = 0;
+    for (; start + CHUNK < prompt.length; start += CHUNK) await this.submit(prompt.slice(start, start + CHUNK), 'none', 0);
+    let pending: Promise<number> | undefined = this.submit(prompt.slice(start), want, 0);
+    let queued = false;
+    try {
+      for (let i = 0; pending; i++) {
+        const ahead = i + 1 < maxTokens && this.position < this.contextSize;
+        const next = ahead ? this.submit(null, want, ((i + 1) % 2) as 0 | 1) : undefined;
+        queued = ahead;
+        const id = await pending;
+        pending = next;
+        yield id;
+        queued = false;
+      }
+    } finally {
+      if (queued && pending) {
+        // The consumer stopped: the step queued ahead consumed the last yielded token; undo it.
+        await pending.catch(() => undefined);
+        this.position -= 1;
+      }
+    }
   }
 
   /**

@@ -45,7 +45,7 @@ export interface StepProfile {
   position: number;
   tokens: number;
   /** What the call read back: logits, argmax (a token id) or none (a prefill chunk). */
-  want: 'logits' | 'argmax' | 'none';
+  want: 'logits' | 'argmax' | 'sample' | 'none';
   /** Queue submissions the call made (1). */
   submissions: number;
   passes: number;
