@@ -46,3 +46,13 @@ test('a missing shader is a clear internal error', async () => {
   const ctx = await GpuContext.open(await nodeGpu(), {}, needs);
   expect(() => ctx.module('rms-norm')).toThrow(/shader rms-norm\.wgsl is missing/);
 });
+
+test('an uncaught GPU error makes the next call fail clearly', async () => {
+  const ctx = await GpuContext.open(await nodeGpu(), loadShaderLibrary(), needs);
+  const m = await openSynthetic({ format: 'i2_s', shape: 'dim=256,ffn=256,layers=1,heads=2,kv=1,vocab=300,ctx=64' });
+  const engine = await WebGpuEngine.load(m, ctx, 16);
+  ctx.device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE }); // invalid usage: a validation error nobody scoped
+  await ctx.device.queue.onSubmittedWorkDone();
+  await new Promise((r) => setTimeout(r, 50)); // the error event is delivered asynchronously
+  await expectGpuError(engine.forward([1]), 'validation', /a GPU command failed/);
+});

@@ -22,6 +22,8 @@ export interface GpuNeeds {
 
 export class GpuContext {
   lost: GPUDeviceLostInfo | undefined;
+  /** The first error no error scope caught (a failed dispatch, out of memory mid-run). */
+  uncaptured: GPUError | undefined;
   private readonly modules = new Map<string, GPUShaderModule>();
 
   private constructor(
@@ -32,6 +34,7 @@ export class GpuContext {
     private readonly shaders: ShaderLibrary,
   ) {
     void device.lost.then((info) => (this.lost = info));
+    device.onuncapturederror = (e) => (this.uncaptured ??= e.error);
   }
 
   /**
@@ -96,8 +99,10 @@ export class GpuContext {
     return m;
   }
 
-  /** Throws a GpuError('device-lost') once the device is gone. */
+  /** Throws once the device is gone (GpuError 'device-lost') or a GPU error went uncaught. */
   assertAlive(): void {
     if (this.lost) throw new GpuError('device-lost', `the GPU device was lost (${this.lost.reason}: ${this.lost.message})`, { reason: this.lost.reason });
+    const e = this.uncaptured;
+    if (e) throw new GpuError(e instanceof GPUOutOfMemoryError ? 'out-of-memory' : 'validation', `a GPU command failed: ${e.message}`);
   }
 }
