@@ -281,22 +281,21 @@ export class WebGpuEngine implements Engine {
       for (let i = 0; i < tokens.length; i++) all.push(await this.run([tokens[i]], 'logits'));
       return all;
     }
-    let logits!: Float32Array;
-    for (let start = 0; start < tokens.length; start += CHUNK) {
-      const chunk = Array.from({ length: Math.min(CHUNK, tokens.length - start) }, (_, i) => tokens[start + i]);
-      const last = start + chunk.length >= tokens.length;
-      if (last) logits = await this.run(chunk, 'logits');
-      else await this.run(chunk, 'none');
-    }
-    return logits;
+    return this.run(await this.prefillHead(tokens), 'logits');
   }
 
   /** Runs `tokens` and returns the greedy next token, reading back 4 bytes instead of the logits. */
   async forwardArgmax(tokens: ArrayLike<number>): Promise<number> {
     this.check(tokens);
-    for (let start = 0; start + CHUNK < tokens.length; start += CHUNK) await this.run(Array.from({ length: CHUNK }, (_, i) => tokens[start + i]), 'none');
-    const rest = tokens.length - Math.floor((tokens.length - 1) / CHUNK) * CHUNK;
-    return this.run(Array.from({ length: rest }, (_, i) => tokens[tokens.length - rest + i]), 'argmax');
+    return this.run(await this.prefillHead(tokens), 'argmax');
+  }
+
+  /** Runs every prompt chunk but the last without output and returns the last (1..CHUNK tokens). */
+  private async prefillHead(tokens: ArrayLike<number>): Promise<number[]> {
+    const ids = Array.from(tokens);
+    let start = 0;
+    for (; start + CHUNK < ids.length; start += CHUNK) await this.run(ids.slice(start, start + CHUNK), 'none');
+    return ids.slice(start);
   }
 
   private check(tokens: ArrayLike<number>): void {
@@ -428,9 +427,7 @@ export class WebGpuEngine implements Engine {
       this.ops.sample.writeHistory(prompt, this.position);
     }
     if (maxTokens <= 0) return;
-    let start = 0;
-    for (; start + CHUNK < prompt.length; start += CHUNK) await this.submit(prompt.slice(start, start + CHUNK), 'none', 0);
-    let pending: Promise<number> | undefined = this.submit(prompt.slice(start), want, 0);
+    let pending: Promise<number> | undefined = this.submit(await this.prefillHead(prompt), want, 0);
     let queued = false;
     try {
       for (let i = 0; pending; i++) {
