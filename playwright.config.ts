@@ -1,18 +1,22 @@
-// Browser end-to-end tests: Debian's Chromium (never a downloaded browser). Two servers:
-// - the built app served by `vite preview` (app.spec.ts), as users get it;
-// - the Vite dev server for test harness pages under e2e/harness/ (webgpu.spec.ts), which run
-//   engine modules straight from src/ and never enter the app's production build.
-// Both send the cross-origin isolation headers of vite.config.ts (server.headers, preview.headers).
+// Browser end-to-end tests: Debian's Chromium (never a downloaded browser). Three servers:
+// - the built app served by `vite preview` (the `app` project), as users get it;
+// - the Vite dev server for test harness pages under e2e/harness/ (the `webgpu` and `storage`
+//   projects), which run modules straight from src/ and never enter the app's production build;
+// - e2e/hub-server.mjs, a stand-in for the Hugging Face hub on another origin: generated models
+//   under /{repo}/resolve/main/{file} with Range, ETag, CORS and fault injection.
+// The app servers send the cross-origin isolation headers of vite.config.ts.
 import { defineConfig } from '@playwright/test';
 
-const APP_PORT = 4318;
-const HARNESS_PORT = 4319;
+export const APP_PORT = 4318;
+export const HARNESS_PORT = 4319;
+export const HUB_PORT = 4320;
 
 export default defineConfig({
   testDir: 'e2e',
-  timeout: 60_000,
+  timeout: 90_000,
   reporter: [['list']],
   outputDir: 'test-results',
+  workers: 1,
   use: {
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -20,21 +24,28 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'app', testMatch: 'app.spec.ts', use: { baseURL: `http://localhost:${APP_PORT}` } },
+    { name: 'app', testMatch: /^(app|chat|models|pwa|bench-panel)\.spec\.ts$/, use: { baseURL: `http://localhost:${APP_PORT}` } },
     { name: 'webgpu', testMatch: 'webgpu.spec.ts', use: { baseURL: `http://localhost:${HARNESS_PORT}` } },
+    { name: 'storage', testMatch: 'storage.spec.ts', use: { baseURL: `http://localhost:${HARNESS_PORT}` } },
   ],
   webServer: [
     {
       command: `npx vite build && npx vite preview --port ${APP_PORT} --strictPort`,
       url: `http://localhost:${APP_PORT}`,
       reuseExistingServer: false,
-      timeout: 120_000,
+      timeout: 180_000,
     },
     {
       command: `npx vite --port ${HARNESS_PORT} --strictPort`,
       url: `http://localhost:${HARNESS_PORT}/e2e/harness/webgpu.html`,
       reuseExistingServer: false,
       timeout: 120_000,
+    },
+    {
+      command: `node e2e/hub-server.mjs --port ${HUB_PORT}`,
+      url: `http://localhost:${HUB_PORT}/__hub/health`,
+      reuseExistingServer: false,
+      timeout: 180_000,
     },
   ],
 });

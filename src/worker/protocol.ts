@@ -1,0 +1,92 @@
+// The typed message API between the UI and the engine worker. The UI sends requests (each with an
+// id) and gets back events; it never sees GPU objects or the model's memory.
+import type { SamplingParams } from '../engine/sampler.ts';
+import type { StopReason } from '../engine/generate.ts';
+import type { ChatMessage } from '../model/chat-format.ts';
+import type { GenerationDefaults } from '../model/model-file.ts';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+/** Which backend runs and why (shown to the user as is). */
+export interface BackendInfo {
+  backend: 'webgpu' | 'wasm';
+  /** e.g. "WebGPU: hardware adapter, self-test passed", "WASM: software adapter (SwiftShader)". */
+  reason: string;
+  adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
+  /** WASM threads in use (1 without cross-origin isolation). */
+  threads: number;
+  relaxedSimd: boolean;
+}
+
+export interface ModelSummary {
+  modelId: string;
+  name: string;
+  weightFormat: string;
+  embeddingType: string;
+  dim: number;
+  nLayers: number;
+  vocabSize: number;
+  contextSize: number;
+  generation: GenerationDefaults;
+}
+
+export interface MemoryReport {
+  weightBytes: number;
+  kvCacheBytes: number;
+  wasmHeapBytes?: number;
+  /** The worker's JS heap, where the browser reports it (performance.memory). */
+  jsHeapBytes?: number;
+}
+
+export interface ChatRequest {
+  /** The whole conversation to answer: optional system message first, ending with a user turn. */
+  messages: ChatMessage[];
+  sampling: Partial<SamplingParams>;
+  maxTokens: number;
+}
+
+export interface ChatResult {
+  text: string;
+  stopReason: StopReason;
+  promptTokens: number;
+  /** Prompt tokens whose KV entries were reused from the previous turn. */
+  reusedTokens: number;
+  /** Oldest messages left out so the prompt fits the context (system prompt kept). */
+  droppedMessages: number;
+  generatedTokens: number;
+  ttftMs: number;
+  prefillTokPerS: number;
+  decodeTokPerS: number;
+  /** Tokens in the KV cache after the reply, of contextSize. */
+  contextUsed: number;
+  contextSize: number;
+}
+
+export type Request =
+  | { type: 'load'; modelId: string; backend: BackendChoice; hubBase: string; contextSize?: number }
+  | { type: 'chat'; request: ChatRequest }
+  | { type: 'count'; messages: ChatMessage[] }
+  | { type: 'memory' }
+  | { type: 'unload' };
+
+export type RequestMessage = Request & { id: number };
+
+export type LoadPhase = 'open' | 'weights' | 'compile' | 'self-test';
+
+export type WorkerEvent =
+  | { type: 'load-progress'; id: number; phase: LoadPhase; fraction: number }
+  | { type: 'loaded'; id: number; model: ModelSummary; backend: BackendInfo; loadMs: number; memory: MemoryReport }
+  | { type: 'token'; id: number; text: string; generated: number; elapsedMs: number; decodeTokPerS: number }
+  | { type: 'chat-done'; id: number; result: ChatResult }
+  | { type: 'count'; id: number; tokens: number; contextSize: number }
+  | { type: 'memory'; id: number; memory: MemoryReport }
+  | { type: 'unloaded'; id: number }
+  | { type: 'error'; id: number; code: string; message: string }
+  /** Not tied to a request: the GPU device was lost; the model must be loaded again. */
+  | { type: 'device-lost'; reason: string };
+
+/** Sent once, first, when cross-origin isolated: Int32Array[0] = 1 asks the running chat to stop. */
+export interface InitMessage {
+  type: 'init';
+  stopFlag?: SharedArrayBuffer;
+}
