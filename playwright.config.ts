@@ -7,9 +7,7 @@
 // The app servers send the cross-origin isolation headers of vite.config.ts.
 import { defineConfig } from '@playwright/test';
 
-export const APP_PORT = 4318;
-export const HARNESS_PORT = 4319;
-export const HUB_PORT = 4320;
+import { APP_PORT, HARNESS_PORT, HUB_PORT } from './e2e/ports.ts';
 
 export default defineConfig({
   testDir: 'e2e',
