@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ReferenceEngine } from '../engine/reference.ts';
+import { openSynthetic } from '../model/test-models.ts';
+import { benchContext, decodeBytesPerToken, measure, median, sampleStats } from './measure.ts';
+
+describe('bench measurement', () => {
+  it('median and spread of samples', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    const s = sampleStats([2, 4, 4, 4, 5, 5, 7, 9]);
+    expect([s.mean, s.min, s.max, s.median]).toEqual([5, 2, 9, 4.5]);
+    expect(s.stddev).toBeCloseTo(Math.sqrt(32 / 7), 12);
+  });
+
+  it('runs pp and tg r times on a real engine and reports positive figures', async () => {
+    const model = await openSynthetic({ format: 'i2_s' });
+    const settings = { p: 5, n: 4, r: 2 };
+    const engine = await ReferenceEngine.load(model, benchContext(settings));
+    const seen: string[] = [];
+    const f = await measure(engine, model, settings, { onSample: (t, rep, v) => seen.push(`${t}${rep}:${v > 0}`) });
+    expect(seen).toEqual(['pp0:true', 'tg0:true', 'pp1:true', 'tg1:true']);
+    expect(f.prefill!.samples).toHaveLength(2);
+    expect(f.decode!.samples).toHaveLength(2);
+    expect(f.prefill_tok_s).toBe(f.prefill!.median);
+    expect(f.decode_bytes_per_token).toBe(decodeBytesPerToken(model));
+    expect(f.decode_gb_s).toBeCloseTo((f.decode_tok_s! * f.decode_bytes_per_token) / 1e9, 9);
+    expect(f.memory.weightBytes).toBeGreaterThan(0);
+    expect(engine.position).toBe(0);
+  });
+
+  it('stops between steps when aborted', async () => {
+    const model = await openSynthetic({ format: 'i2_s' });
+    const engine = await ReferenceEngine.load(model, 16);
+    const ac = new AbortController();
+    const run = measure(engine, model, { p: 2, n: 8, r: 3 }, { signal: ac.signal, onSample: () => ac.abort() });
+    await expect(run).rejects.toThrow('benchmark stopped');
+  });
+});
