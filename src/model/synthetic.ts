@@ -47,7 +47,16 @@ export interface SyntheticOptions {
   seed: number;
   /** A LLaMA-3-style tokenizer.json + tokenizer_config.json whose vocabulary fits the shape. */
   tokenizer: { json: Record<string, unknown>; config: Record<string, unknown> };
+  /**
+   * Texts added as ordinary tokens after the special ones (HTML payloads, to test that the page
+   * shows model output inertly). Their embedding rows are LOUD_SCALE times larger, so a random
+   * model, whose output head is the embedding, picks them often.
+   */
+  extraTokens?: string[];
 }
+
+/** A power of two, so the scaled rows stay exact in every float format. */
+const LOUD_SCALE = 2;
 
 /** One output file, as byte ranges produced on demand (so a 1.2 GB model streams to disk). */
 export interface FilePlan {
@@ -138,13 +147,16 @@ export function syntheticRows(seed: number, slot: TensorSlot, r0: number, r1: nu
 
 const EMBD_TYPE: Record<EmbeddingFormat, TensorType> = { f16: 'F16', bf16: 'BF16', f32: 'F32', q8_0: 'Q8_0', q6_k: 'Q6_K' };
 
-function encodeMatrix(seed: number, slot: TensorSlot, type: TensorType): Uint8Array {
+/** Rows from `loudFrom` (Infinity: none) on are scaled by LOUD_SCALE (see SyntheticOptions.extraTokens). */
+function encodeMatrix(seed: number, slot: TensorSlot, type: TensorType, loudFrom: number): Uint8Array {
   const rowBytes = floatRowBytes(type, slot.cols);
   const out = new Uint8Array(rowBytes * slot.rows);
   const chunk = Math.max(1, Math.floor((1 << 22) / slot.cols));
   for (let r = 0; r < slot.rows; r += chunk) {
     const r1 = Math.min(slot.rows, r + chunk);
-    out.set(quantizeRows(type, syntheticRows(seed, slot, r, r1), r1 - r, slot.cols), r * rowBytes);
+    const rows = syntheticRows(seed, slot, r, r1);
+    for (let i = Math.max(0, loudFrom - r) * slot.cols; i < rows.length; i++) rows[i] *= LOUD_SCALE;
+    out.set(quantizeRows(type, rows, r1 - r, slot.cols), r * rowBytes);
   }
   return out;
 }
@@ -185,19 +197,46 @@ const BITNET_GGUF_TEMPLATE =
 const BITNET_HF_TEMPLATE =
   "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = message['role'] | capitalize + ': '+ message['content'] | trim + '<|eot_id|>' %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ 'Assistant: ' }}{% endif %}";
 
+/** GPT-2's byte-level alphabet: each UTF-8 byte as one printable character (a space is 'Ġ'). */
+function byteLevel(text: string): string {
+  const charOf: string[] = [];
+  for (let b = 0, next = 256; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    charOf[b] = String.fromCharCode(printable ? b : next++);
+  }
+  return Array.from(new TextEncoder().encode(text), (b) => charOf[b]).join('');
+}
+
+/** The tokenizer with `texts` appended to its BPE vocabulary, and the first new id. */
+function withExtraTokens(tok: SyntheticOptions['tokenizer'], texts: readonly string[]): { tokenizer: SyntheticOptions['tokenizer']; firstId: number } {
+  const firstId = vocabOf(tok).tokens.length;
+  const model = tok.json.model as { vocab: Record<string, number> };
+  const vocab: Record<string, number> = Object.assign(Object.create(null), model.vocab);
+  texts.forEach((text, i) => {
+    const piece = byteLevel(text);
+    if (piece in vocab) throw new Error(`extra token "${text}" is already in the vocabulary`);
+    vocab[piece] = firstId + i;
+  });
+  return { tokenizer: { json: { ...tok.json, model: { ...model, vocab } }, config: tok.config }, firstId };
+}
+
 // ---- file plans -------------------------------------------------------------------------------
 
 /** Plans the files of a random model: one .gguf, or a Hugging Face folder (paths relative to it). */
-export function planSyntheticModel(o: SyntheticOptions): { config: ModelConfig; files: FilePlan[] } {
+export function planSyntheticModel(options: SyntheticOptions): { config: ModelConfig; files: FilePlan[] } {
+  const extra = options.extraTokens?.length ? withExtraTokens(options.tokenizer, options.extraTokens) : { tokenizer: options.tokenizer, firstId: Infinity };
+  const o: PlannedOptions = { ...options, tokenizer: extra.tokenizer, loudFrom: extra.firstId };
   const vocab = vocabOf(o.tokenizer);
   if (o.activation === 'silu' && o.arch !== 'bitnet') throw new Error(`${o.arch} files are always squared-ReLU; SiLU needs --arch bitnet`);
   const config = syntheticConfig(o.shape, o.arch, vocab.tokens.length, o.activation);
   return { config, files: o.format === 'hf' ? planHf(o, config) : [planGguf(o, config, vocab)] };
 }
 
+type PlannedOptions = SyntheticOptions & { loudFrom: number };
+
 const GGUF_TYPE: Record<Exclude<WeightFormat, 'hf'>, TensorType> = { i2_s: 'I2_S', tq2_0: 'TQ2_0', tq1_0: 'TQ1_0' };
 
-function planGguf(o: SyntheticOptions, c: ModelConfig, vocab: Vocab): FilePlan {
+function planGguf(o: PlannedOptions, c: ModelConfig, vocab: Vocab): FilePlan {
   const fmt = o.format as Exclude<WeightFormat, 'hf'>;
   const embdType = EMBD_TYPE[o.embedding ?? 'f16'];
   const a = o.arch;
@@ -250,13 +289,13 @@ function planGguf(o: SyntheticOptions, c: ModelConfig, vocab: Vocab): FilePlan {
   };
 }
 
-function tensorData(o: SyntheticOptions, s: TensorSlot, ternaryFormat: TensorType | 'hf', matrixType: TensorType): Uint8Array {
+function tensorData(o: PlannedOptions, s: TensorSlot, ternaryFormat: TensorType | 'hf', matrixType: TensorType): Uint8Array {
   if (s.kind === 'ternary') return encodeTernary(o.seed, s, ternaryFormat === 'hf' ? 'hf' : o.format);
   if (s.kind === 'vector') return quantizeRows(ternaryFormat === 'hf' ? 'BF16' : 'F32', syntheticVector(o.seed, s), 1, s.cols);
-  return encodeMatrix(o.seed, s, matrixType);
+  return encodeMatrix(o.seed, s, matrixType, s.name === 'token_embd' ? o.loudFrom : Infinity);
 }
 
-function planHf(o: SyntheticOptions, c: ModelConfig): FilePlan[] {
+function planHf(o: PlannedOptions, c: ModelConfig): FilePlan[] {
   const embdType = EMBD_TYPE[o.embedding ?? 'bf16'];
   if (!['BF16', 'F16', 'F32'].includes(embdType)) throw new Error(`safetensors stores float embeddings only, not ${embdType}`);
   const slots = modelSlots(c);

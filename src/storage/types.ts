@@ -51,6 +51,8 @@ export interface StorageProgress {
   /** Seconds left at the current rate; undefined until measured. */
   etaSec?: number;
   file?: string;
+  /** Something the user should be told once, e.g. that a file changed upstream and its partial download was discarded. */
+  notice?: string;
 }
 
 export interface StorageEstimate {
