@@ -15,6 +15,16 @@ export interface GenerateOptions {
   /** Called with each new token id and the text it completes (may be ''). */
   onToken?: (id: number, text: string) => void;
   signal?: AbortSignal;
+  /**
+   * Awaited after each token, before the abort check. A worker whose forward pass is synchronous
+   * (WASM) yields to its event loop here so that a stop message can arrive and abort.
+   */
+  betweenTokens?: () => void | Promise<void>;
+  /**
+   * Tokens already in the KV cache before `prompt` (a chat's earlier turns), which the CPU
+   * sampler's penalties see as history (the device sampler reads its own history ring).
+   */
+  history?: readonly number[];
   /** Draw tokens on the device when the engine can (same parameters and seed as `sampler`). */
   onDevice?: boolean;
 }
@@ -41,8 +51,8 @@ interface DeviceDecoder {
 const now = () => performance.now();
 
 /** Token ids drawn on the CPU: the last one is not fed to the model (nothing reads its output). */
-async function* cpuTokens(engine: Engine, prompt: readonly number[], sampler: Sampler, maxTokens: number): AsyncGenerator<number, void, undefined> {
-  const history = [...prompt];
+async function* cpuTokens(engine: Engine, prompt: readonly number[], sampler: Sampler, maxTokens: number, before: readonly number[] = []): AsyncGenerator<number, void, undefined> {
+  const history = [...before, ...prompt];
   let logits = await engine.forward(prompt);
   for (let i = 0; i < maxTokens; i++) {
     const id = sampler.sample(logits, history);
@@ -56,7 +66,7 @@ async function* cpuTokens(engine: Engine, prompt: readonly number[], sampler: Sa
 export async function generate(engine: Engine, tokenizer: BitnetTokenizer, prompt: readonly number[], o: GenerateOptions): Promise<GenerateResult> {
   if (prompt.length === 0) throw new Error('the prompt is empty: give at least one token (e.g. BOS)');
   const device = o.onDevice && 'decodeOnDevice' in engine ? (engine as Engine & DeviceDecoder) : undefined;
-  const tokens = device ? device.decodeOnDevice(prompt, { ...o.sampler.params, seed: o.sampler.seed }, o.maxTokens) : cpuTokens(engine, prompt, o.sampler, o.maxTokens);
+  const tokens = device ? device.decodeOnDevice(prompt, { ...o.sampler.params, seed: o.sampler.seed }, o.maxTokens) : cpuTokens(engine, prompt, o.sampler, o.maxTokens, o.history);
   const ids: number[] = [];
   const stream = new StreamDecoder(tokenizer);
   let text = '';
@@ -77,6 +87,7 @@ export async function generate(engine: Engine, tokenizer: BitnetTokenizer, promp
       stopReason = 'max-tokens';
       break;
     }
+    if (o.betweenTokens) await o.betweenTokens();
     if (o.signal?.aborted) {
       stopReason = 'aborted';
       break;

@@ -65,7 +65,8 @@ export interface ChatResult {
 export type Request =
   | { type: 'load'; modelId: string; backend: BackendChoice; hubBase: string; contextSize?: number }
   | { type: 'chat'; request: ChatRequest }
-  | { type: 'count'; messages: ChatMessage[] }
+  /** maxTokens: the reply reserve to leave, as a chat with it would (default: a quarter of the context). */
+  | { type: 'count'; messages: ChatMessage[]; maxTokens?: number }
   | { type: 'memory' }
   | { type: 'unload' };
 
@@ -78,14 +79,23 @@ export type WorkerEvent =
   | { type: 'loaded'; id: number; model: ModelSummary; backend: BackendInfo; loadMs: number; memory: MemoryReport }
   | { type: 'token'; id: number; text: string; generated: number; elapsedMs: number; decodeTokPerS: number }
   | { type: 'chat-done'; id: number; result: ChatResult }
-  | { type: 'count'; id: number; tokens: number; contextSize: number }
+  /** The prompt's tokens after dropping `droppedMessages` oldest messages, as a chat would. */
+  | { type: 'count'; id: number; tokens: number; contextSize: number; droppedMessages: number }
   | { type: 'memory'; id: number; memory: MemoryReport }
   | { type: 'unloaded'; id: number }
   | { type: 'error'; id: number; code: string; message: string }
   /** Not tied to a request: the GPU device was lost; the model must be loaded again. */
   | { type: 'device-lost'; reason: string };
 
-/** Sent once, first, when cross-origin isolated: Int32Array[0] = 1 asks the running chat to stop. */
+/** Asks the running chat to stop after the token in progress; it ends with stopReason 'aborted'. */
+export interface StopMessage {
+  type: 'stop';
+}
+
+/**
+ * Sent once, first, when cross-origin isolated: Int32Array[0] = 1 asks the running chat to stop
+ * (the client sets it back to 0 before it sends the next chat).
+ */
 export interface InitMessage {
   type: 'init';
   stopFlag?: SharedArrayBuffer;

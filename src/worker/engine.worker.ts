@@ -1,0 +1,42 @@
+// The engine worker (a module worker): wires EngineHost to the worker global and to what the
+// browser provides, the model cache in IndexedDB, navigator.gpu, and the WASM kernel builds and
+// WGSL shaders that Vite bundles.
+import relaxedUrl from '../engine/wasm/build/kernels-relaxed.wasm?url';
+import simdUrl from '../engine/wasm/build/kernels-simd.wasm?url';
+import { shaderLibrary } from '../engine/webgpu/shaders-vite.ts';
+import { ModelStore } from '../storage/model-store.ts';
+import { EngineHost } from './host.ts';
+import type { InitMessage, RequestMessage, StopMessage } from './protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+/** A task boundary: the worker's queued messages (a stop) run before this resolves. */
+const tick = new MessageChannel();
+const ticks: (() => void)[] = [];
+tick.port1.onmessage = () => ticks.shift()?.();
+
+const host = new EngineHost({
+  post: (event) => scope.postMessage(event),
+  async openModel(modelId, hubBase) {
+    const store = new ModelStore({ hubBase });
+    const files = await store.openFiles(modelId);
+    return { files, name: (await store.get(modelId))?.label ?? modelId };
+  },
+  backend: {
+    gpu: navigator.gpu,
+    shaders: shaderLibrary,
+    async wasmKernels(build) {
+      const url = build === 'relaxed' ? relaxedUrl : simdUrl;
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`the WASM kernels (${url}) could not be fetched: HTTP ${response.status}`);
+      return response.arrayBuffer();
+    },
+  },
+  yieldToEvents: () =>
+    new Promise((resolve) => {
+      ticks.push(resolve);
+      tick.port2.postMessage(null);
+    }),
+});
+
+scope.onmessage = (e: MessageEvent<InitMessage | StopMessage | RequestMessage>) => host.handle(e.data);
