@@ -64,6 +64,8 @@ export interface BenchEvents {
   onSample?: (test: 'pp' | 'tg', rep: number, tokPerS: number) => void;
   /** Checked between runs and between decode steps. */
   signal?: AbortSignal;
+  /** Awaited before each check of `signal` (a worker lets its stop message in here). */
+  betweenSteps?: () => Promise<void>;
 }
 
 /** Runs the tests on `engine` (its cache is reset before each run) and returns the figures. */
@@ -71,14 +73,15 @@ export async function measure(engine: Engine, model: ModelFile, s: BenchSettings
   const vocab = model.config.vocabSize;
   const pp: number[] = [];
   const tg: number[] = [];
-  const checkAbort = () => {
+  const checkAbort = async () => {
+    await ev.betweenSteps?.();
     if (ev.signal?.aborted) throw new DOMException('benchmark stopped', 'AbortError');
   };
   engine.truncate(0);
   await engine.forward([0]); // warm-up: first touches of weights and caches, pipeline compiles
   for (let rep = 0; rep < s.r; rep++) {
     if (s.p > 0) {
-      checkAbort();
+      await checkAbort();
       engine.truncate(0);
       const t0 = performance.now();
       await engine.forward(benchTokens(s.p, rep, vocab));
@@ -90,7 +93,7 @@ export async function measure(engine: Engine, model: ModelFile, s: BenchSettings
       const ids = benchTokens(s.n, rep + 1, vocab);
       const t0 = performance.now();
       for (const id of ids) {
-        checkAbort();
+        await checkAbort();
         await engine.forward([id]);
       }
       tg.push(s.n / ((performance.now() - t0) / 1000));

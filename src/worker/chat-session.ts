@@ -44,6 +44,11 @@ export class ChatSession {
     this.stopIds = new Set(tokenizer.eosIds);
   }
 
+  /** The engine's cache was used for something else (a benchmark): none of it can be reused. */
+  forget(): void {
+    this.cached = [];
+  }
+
   /** Prompt tokens `messages` would take after dropping (what a context meter shows). */
   count(messages: readonly ChatMessage[], maxTokens?: number): { tokens: number; droppedMessages: number } {
     const p = this.prompts.fit(messages, this.engine.contextSize, replyReserve(this.engine.contextSize, maxTokens));

@@ -215,3 +215,35 @@ describe('EngineClient with EngineHost', () => {
     expect(lost).toHaveLength(1);
   });
 });
+
+describe('bench', () => {
+  const bench = (backend: 'wasm' | 'webgpu' = 'wasm') => ({ model: { kind: 'loaded' as const }, backend, threads: 1, p: 6, n: 3, r: 2, profile: false });
+
+  test('measures the loaded model, then the next chat starts from a clean cache with the same reply', async () => {
+    const client = connect();
+    await load(client);
+    const before = await client.chat(ask('Hello there'), () => {});
+    const events: string[] = [];
+    const r = await client.bench(bench(), (e) => events.push(e.test ? `${e.test}${e.rep}` : e.phase));
+    expect(events).toEqual(['run', 'pp0', 'tg0', 'pp1', 'tg1']);
+    expect(r.prefill!.samples.every((v) => v > 0) && r.decode!.samples.every((v) => v > 0)).toBe(true);
+    expect(r.prefill_tok_s).toBe(r.prefill!.median);
+    expect([r.backend, r.threads, r.model.source, r.model.weight_format, r.model.layers]).toEqual(['wasm', 1, 'loaded', 'I2_S', 2]);
+    expect(r.decode_bytes_per_token).toBeGreaterThan(0);
+    const after = await client.chat(ask('Hello there'), () => {});
+    expect(after.reusedTokens).toBe(0);
+    expect(after.text).toBe(before.text);
+  });
+
+  test('refuses a bench without a model, on another backend, or while a chat runs; stops on request', async () => {
+    const client = connect();
+    await expectCode(client.bench(bench(), () => {}), 'internal', /no model is loaded/);
+    await load(client);
+    await expectCode(client.bench(bench('webgpu'), () => {}), 'internal', /runs on wasm/);
+    const chat = client.chat(ask('Hi', 64), () => {});
+    await expectCode(client.bench(bench(), () => {}), 'busy');
+    await chat;
+    const running = client.bench({ ...bench(), n: 200, r: 5 }, (e) => e.test === 'pp' && client.stop());
+    await expectCode(running, 'internal', /benchmark stopped/);
+  });
+});

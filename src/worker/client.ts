@@ -1,7 +1,7 @@
 // The UI's handle on the engine worker: typed promises over the message protocol, token
 // streaming, stop, and device-loss notices. One chat at a time; a second is refused ('busy').
 import type { ChatMessage } from '../model/chat-format.ts';
-import type { BackendChoice, BackendInfo, ChatRequest, ChatResult, InitMessage, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
+import type { BackendChoice, BackendInfo, BenchRequest, BenchResult, ChatRequest, ChatResult, InitMessage, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
 
 /** A failed request: `code` as the worker sent it (see host.ts errorEvent), or 'busy' / 'terminated' / 'worker'. */
 export class EngineError extends Error {
@@ -37,6 +37,7 @@ export interface LoadedModel {
 }
 
 export type TokenEvent = Extract<WorkerEvent, { type: 'token' }>;
+export type BenchProgress = Extract<WorkerEvent, { type: 'bench-progress' }>;
 
 interface Pending {
   /** Handles each event for the request; returns true when it was the last. */
@@ -48,6 +49,7 @@ export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly lostListeners = new Set<(reason: string) => void>();
+  /** The chat or benchmark in progress (one at a time). */
   private chatId: number | undefined;
   private readonly stopFlag: Int32Array | undefined;
 
@@ -78,6 +80,22 @@ export class EngineClient {
 
   /** Streams the reply through onToken; a stop() ends it with stopReason 'aborted'. */
   chat(request: ChatRequest, onToken: (e: TokenEvent) => void): Promise<ChatResult> {
+    return this.exclusive<ChatResult>({ type: 'chat', request }, (e, done) => {
+      if (e.type === 'token') onToken(e);
+      else if (e.type === 'chat-done') done(e.result);
+    });
+  }
+
+  /** Runs a benchmark with progress as it goes; stop() ends it with an error. */
+  bench(bench: BenchRequest, onProgress: (e: BenchProgress) => void): Promise<BenchResult> {
+    return this.exclusive<BenchResult>({ type: 'bench', bench }, (e, done) => {
+      if (e.type === 'bench-progress') onProgress(e);
+      else if (e.type === 'bench-done') done(e.result);
+    });
+  }
+
+  /** A chat or benchmark: one at a time, a second is refused ('busy'). */
+  private exclusive<T>(req: Request, handle: (e: WorkerEvent, done: (value: T) => void) => void): Promise<T> {
     if (this.chatId !== undefined) return Promise.reject(new EngineError('busy', 'a reply is being generated: stop it or wait for it first'));
     if (this.stopFlag) Atomics.store(this.stopFlag, 0, 0);
     const id = this.nextId++;
@@ -85,19 +103,12 @@ export class EngineClient {
     const settled = () => {
       if (this.chatId === id) this.chatId = undefined;
     };
-    const result = this.request<ChatResult>(
-      { type: 'chat', request },
-      (e, done) => {
-        if (e.type === 'token') onToken(e);
-        else if (e.type === 'chat-done') done(e.result);
-      },
-      id,
-    );
+    const result = this.request<T>(req, handle, id);
     result.then(settled, settled);
     return result;
   }
 
-  /** Stops the reply in progress after the token being computed; nothing if none runs. */
+  /** Stops the reply (after the token being computed) or benchmark in progress; nothing if none runs. */
   stop(): void {
     if (this.chatId === undefined) return;
     if (this.stopFlag) Atomics.store(this.stopFlag, 0, 1);

@@ -7,14 +7,16 @@ import type { GpuContext } from '../engine/webgpu/context.ts';
 import { GpuError } from '../engine/webgpu/errors.ts';
 import type { ChatMessage } from '../model/chat-format.ts';
 import { FormatError } from '../model/errors.ts';
+import type { ModelFile } from '../model/model-file.ts';
 import type { ByteSource } from '../model/source.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { StorageError } from '../storage/types.ts';
 import { openBackend, type BackendEnv } from './backend-select.ts';
+import { benchTarget, runBench, type BenchTarget } from './bench-runner.ts';
 import { ChatSession } from './chat-session.ts';
 import { openModelFiles } from './open-model.ts';
 import { ChatError } from './prompt.ts';
-import type { BackendInfo, ChatRequest, InitMessage, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
+import type { BackendInfo, BenchRequest, ChatRequest, InitMessage, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
 
 export interface HostDeps {
   post(event: WorkerEvent): void;
@@ -38,6 +40,7 @@ export class HostError extends Error {
 
 interface Loaded {
   session: ChatSession;
+  file: ModelFile;
   model: ModelSummary;
   backend: BackendInfo;
   gpu?: GpuContext;
@@ -49,6 +52,8 @@ export class EngineHost {
   private loaded: Loaded | undefined;
   /** The chat in progress or queued (one at a time). */
   private chatting: AbortController | undefined;
+  /** The benchmark in progress, if any (stopped like a chat). */
+  private benching: AbortController | undefined;
   private stopFlag: Int32Array | undefined;
   /** Loads, chats and unloads run in order. */
   private queue: Promise<void> = Promise.resolve();
@@ -62,7 +67,10 @@ export class EngineHost {
         return;
       case 'stop':
         this.chatting?.abort();
+        this.benching?.abort();
         return;
+      case 'bench':
+        return this.startBench(msg.id, msg.bench);
       case 'count':
         return this.answer(msg.id, () => this.count(msg.id, msg.messages, msg.maxTokens));
       case 'memory':
@@ -118,18 +126,41 @@ export class EngineHost {
     });
   }
 
+  private startBench(id: number, req: BenchRequest): void {
+    if (this.chatting || this.benching) return this.deps.post(errorEvent(id, new HostError('busy', 'the engine is busy: stop the reply or benchmark in progress first')));
+    const abort = new AbortController();
+    this.benching = abort;
+    this.serial(id, async () => {
+      const l = this.loaded;
+      const progress = (p: Omit<Extract<WorkerEvent, { type: 'bench-progress' }>, 'type' | 'id'>) => this.deps.post({ type: 'bench-progress', id, ...p });
+      let target: BenchTarget | undefined;
+      try {
+        target = await benchTarget(req, this.deps.backend, l && { model: l.file, name: l.model.name, engine: l.session.engine, backend: l.backend }, progress);
+        this.deps.post({ type: 'bench-done', id, result: await runBench(req, target, { signal: abort.signal, betweenSteps: () => this.letStopIn(abort) }, progress) });
+      } finally {
+        if (this.benching === abort) this.benching = undefined;
+        // A generated model's engine goes; the loaded one stays, its cache no longer the chat's.
+        if (target?.release) target.release();
+        else if (target) l?.session.forget();
+      }
+    });
+  }
+
+  /**
+   * Between tokens: yields to the worker's queue, even with a stop flag, since a synchronous WASM
+   * forward pass would otherwise hold a stop message, count and memory requests until it ends.
+   */
+  private async letStopIn(abort: AbortController): Promise<void> {
+    await this.deps.yieldToEvents();
+    if (this.stopFlag && Atomics.load(this.stopFlag, 0) !== 0) abort.abort();
+  }
+
   private async chat(id: number, request: ChatRequest, abort: AbortController): Promise<void> {
     const loaded = this.require();
     if (loaded.lost) throw new HostError('device-lost', `the GPU device was lost (${loaded.lost}): load the model again`);
-    const flag = this.stopFlag;
     const result = await loaded.session.chat(request, {
       signal: abort.signal,
-      // Yield even with a stop flag: a synchronous WASM forward pass would otherwise hold count
-      // and memory requests until the reply ends.
-      betweenTokens: async () => {
-        await this.deps.yieldToEvents();
-        if (flag && Atomics.load(flag, 0) !== 0) abort.abort();
-      },
+      betweenTokens: () => this.letStopIn(abort),
       onToken: (text, p) => this.deps.post({ type: 'token', id, text, ...p }),
     });
     this.deps.post({ type: 'chat-done', id, result });
@@ -163,6 +194,7 @@ export class EngineHost {
     const c = model.config;
     const loaded: Loaded = {
       session: new ChatSession(engine, tokenizer, engine.backend === 'webgpu'),
+      file: model,
       model: {
         modelId: req.modelId, name, weightFormat: model.weightFormat, embeddingType: model.embeddingType,
         dim: c.dim, nLayers: c.nLayers, vocabSize: c.vocabSize, contextSize: engine.contextSize, generation: model.generation,

@@ -4,6 +4,8 @@ import type { SamplingParams } from '../engine/sampler.ts';
 import type { StopReason } from '../engine/generate.ts';
 import type { ChatMessage } from '../model/chat-format.ts';
 import type { GenerationDefaults } from '../model/model-file.ts';
+import type { EmbeddingFormat, ShapeSpec, WeightFormat } from '../model/synthetic.ts';
+import type { BenchFigures } from '../bench/measure.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 
@@ -62,12 +64,47 @@ export interface ChatResult {
   contextSize: number;
 }
 
+/** A llama-bench style run: on the loaded model, or on a random one generated in the worker. */
+export interface BenchRequest {
+  model: { kind: 'loaded' } | { kind: 'generated'; shapeName: string; shape: ShapeSpec; format: WeightFormat; embedding?: EmbeddingFormat; seed: number };
+  backend: 'webgpu' | 'wasm';
+  /** WASM threads (capped by what the page can run). */
+  threads: number;
+  p: number;
+  n: number;
+  r: number;
+  /** Per-kernel GPU times through timestamp-query, where the adapter has it (WebGPU). */
+  profile: boolean;
+}
+
+/** One configuration's figures, as the panel shows and exports them (keys as `bitnet-web bench`). */
+export interface BenchResult extends BenchFigures {
+  started: string;
+  backend: 'webgpu' | 'wasm';
+  reason: string;
+  threads: number;
+  relaxed_simd: boolean;
+  adapter?: BackendInfo['adapter'];
+  model: { source: 'loaded' | 'generated'; name: string; shape?: string; weight_format: string; embedding_type: string; dim: number; layers: number; vocab: number; parameters_ternary: number };
+  load_ms: number;
+  /** Per-kernel GPU time per token (WebGPU with timestamp-query). */
+  profile?: { timestamps_quantized: boolean; decode: BenchKernelTimes | null; prefill: BenchKernelTimes | null };
+}
+
+export interface BenchKernelTimes {
+  gpu_ms_per_token: number | null;
+  dispatches_per_token: number;
+  gb_s: number | null;
+  kernels: { kind: string; gpu_ms_per_token: number | null; share: number | null; gb_s: number | null }[];
+}
+
 export type Request =
   | { type: 'load'; modelId: string; backend: BackendChoice; hubBase: string; contextSize?: number }
   | { type: 'chat'; request: ChatRequest }
   /** maxTokens: the reply reserve to leave, as a chat with it would (default: a quarter of the context). */
   | { type: 'count'; messages: ChatMessage[]; maxTokens?: number }
   | { type: 'memory' }
+  | { type: 'bench'; bench: BenchRequest }
   | { type: 'unload' };
 
 export type RequestMessage = Request & { id: number };
@@ -83,6 +120,8 @@ export type WorkerEvent =
   | { type: 'count'; id: number; tokens: number; contextSize: number; droppedMessages: number }
   | { type: 'memory'; id: number; memory: MemoryReport }
   | { type: 'unloaded'; id: number }
+  | { type: 'bench-progress'; id: number; phase: 'generate' | 'load' | 'run' | 'profile'; test?: 'pp' | 'tg'; rep?: number; tokPerS?: number }
+  | { type: 'bench-done'; id: number; result: BenchResult }
   | { type: 'error'; id: number; code: string; message: string }
   /** Not tied to a request: the GPU device was lost; the model must be loaded again. */
   | { type: 'device-lost'; reason: string };

@@ -1,0 +1,101 @@
+// The benchmark panel's runs inside the engine worker: the loaded model's engine, or a random model
+// of a chosen shape generated here and opened on the requested backend; llama-bench style pp/tg
+// figures from src/bench/measure.ts, and per-kernel GPU times where timestamp-query allows.
+import { openBenchModel } from '../bench/bench-model.ts';
+import { benchContext, benchTokens, measure } from '../bench/measure.ts';
+import type { Engine } from '../engine/engine.ts';
+import { summarizeProfiles, type ProfileSummary } from '../engine/webgpu/profile.ts';
+import { WebGpuEngine } from '../engine/webgpu-engine.ts';
+import type { ModelFile } from '../model/model-file.ts';
+import { modelSlots } from '../model/tensors.ts';
+import { openBackend, type BackendEnv } from './backend-select.ts';
+import type { BackendInfo, BenchKernelTimes, BenchRequest, BenchResult, WorkerEvent } from './protocol.ts';
+
+type Progress = Omit<Extract<WorkerEvent, { type: 'bench-progress' }>, 'type' | 'id'>;
+
+export interface BenchTarget {
+  model: ModelFile;
+  name: string;
+  engine: Engine;
+  backend: BackendInfo;
+  loadMs: number;
+  /** Frees what the runner opened itself (a generated model's engine and GPU device). */
+  release?: () => void;
+}
+
+/** Opens what `req` asks to measure; `loaded` is the model the chat uses, if any. */
+export async function benchTarget(req: BenchRequest, env: BackendEnv, loaded: Omit<BenchTarget, 'release' | 'loadMs'> | undefined, progress: (p: Progress) => void): Promise<BenchTarget> {
+  if (req.model.kind === 'loaded') {
+    if (!loaded) throw new Error('no model is loaded: load one, or benchmark a generated model');
+    if (loaded.backend.backend !== req.backend) throw new Error(`the loaded model runs on ${loaded.backend.backend}: choose that backend, or benchmark a generated model`);
+    return { ...loaded, loadMs: 0 };
+  }
+  const t0 = performance.now();
+  progress({ phase: 'generate' });
+  const m = req.model;
+  const model = await openBenchModel({ shape: m.shape, format: m.format, embedding: m.embedding, seed: m.seed });
+  progress({ phase: 'load' });
+  const opened = await openBackend(model, req.backend, benchContext(req), env);
+  const release = () => {
+    opened.engine.dispose();
+    opened.gpu?.device.destroy();
+  };
+  return { model, name: `random ${m.shapeName} ${m.format}`, engine: opened.engine, backend: opened.info, loadMs: performance.now() - t0, release };
+}
+
+export async function runBench(req: BenchRequest, t: BenchTarget, stop: { signal: AbortSignal; betweenSteps: () => Promise<void> }, progress: (p: Progress) => void): Promise<BenchResult> {
+  const started = new Date().toISOString();
+  progress({ phase: 'run' });
+  const figures = await measure(t.engine, t.model, req, { ...stop, onSample: (test, rep, tokPerS) => progress({ phase: 'run', test, rep, tokPerS }) });
+  const profile = req.profile && t.engine instanceof WebGpuEngine && t.engine.gpu.features.timestamps ? await profileRun(t.engine, t.model, req, progress) : undefined;
+  const c = t.model.config;
+  const ternary = modelSlots(c).filter((s) => s.kind === 'ternary').reduce((a, s) => a + s.rows * s.cols, 0);
+  return {
+    started,
+    backend: t.backend.backend,
+    reason: t.backend.reason,
+    threads: t.backend.threads,
+    relaxed_simd: t.backend.relaxedSimd,
+    ...(t.backend.adapter ? { adapter: t.backend.adapter } : {}),
+    model: {
+      source: req.model.kind, name: t.name, ...(req.model.kind === 'generated' ? { shape: req.model.shapeName } : {}),
+      weight_format: t.model.weightFormat, embedding_type: t.model.embeddingType, dim: c.dim, layers: c.nLayers, vocab: c.vocabSize, parameters_ternary: ternary,
+    },
+    load_ms: t.loadMs,
+    ...figures,
+    ...(profile ? { profile } : {}),
+  };
+}
+
+/** One profiled prefill and decode run after the timed ones, so those stay on the normal path. */
+async function profileRun(engine: WebGpuEngine, model: ModelFile, req: BenchRequest, progress: (p: Progress) => void): Promise<BenchResult['profile']> {
+  progress({ phase: 'profile' });
+  const vocab = model.config.vocabSize;
+  engine.setProfiling(true);
+  try {
+    engine.takeProfiles();
+    let prefill: ProfileSummary | null = null;
+    let decode: ProfileSummary | null = null;
+    if (req.p > 0) {
+      engine.truncate(0);
+      await engine.forward(benchTokens(req.p, 0, vocab));
+      prefill = summarizeProfiles(engine.takeProfiles());
+    }
+    if (req.n > 0) {
+      engine.truncate(0);
+      for (const id of benchTokens(req.n, 1, vocab)) await engine.forward([id]);
+      decode = summarizeProfiles(engine.takeProfiles());
+    }
+    return { timestamps_quantized: !!(prefill?.quantized || decode?.quantized), prefill: prefill && kernelTimes(prefill), decode: decode && kernelTimes(decode) };
+  } finally {
+    engine.setProfiling(false);
+    engine.truncate(0);
+  }
+}
+
+function kernelTimes(s: ProfileSummary): BenchKernelTimes {
+  return {
+    gpu_ms_per_token: s.gpuMs, dispatches_per_token: s.dispatches, gb_s: s.gbPerS,
+    kernels: s.kernels.map((k) => ({ kind: k.kind, gpu_ms_per_token: k.gpuMs, share: k.share, gb_s: k.gbPerS })),
+  };
+}
