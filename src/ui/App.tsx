@@ -1,13 +1,30 @@
-// Placeholder page until the chat UI lands (issue 4): says what the project is and how to run it.
+// The page: conversations on the left, the chat in the middle, models/settings/stats on the right.
+import { ChatPane } from './components/ChatPane.tsx';
+import { DropZone } from './components/DropZone.tsx';
+import { Sidebar } from './components/Sidebar.tsx';
+import { SidePanel } from './components/SidePanel.tsx';
+import { setPanelOpen, setSidebarOpen, useLayout } from './store/layout.ts';
+import { useBootstrap } from './use-bootstrap.ts';
+
 export function App() {
+  useBootstrap();
+  const sidebarOpen = useLayout((s) => s.sidebarOpen);
+  const panelOpen = useLayout((s) => s.panelOpen);
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 640, margin: '3rem auto', padding: '0 1rem' }}>
-      <h1>bitnet-web</h1>
-      <p>
-        BitNet b1.58 inference in the browser. The engine and its command-line interface are ready; the chat interface
-        comes next. Try <code>npx bitnet-web make-model --shape tiny --out tiny.gguf</code> and{' '}
-        <code>npx bitnet-web generate tiny.gguf --prompt "Hello"</code>.
-      </p>
-    </main>
+    <div className="app" data-sidebar-open={sidebarOpen} data-panel-open={panelOpen}>
+      <Sidebar />
+      <ChatPane />
+      {panelOpen && <SidePanel />}
+      {/* Tapping beside an open overlay closes it (CSS shows the scrim only on narrow screens). */}
+      <div
+        className="scrim"
+        aria-hidden="true"
+        onClick={() => {
+          setSidebarOpen(false);
+          setPanelOpen(false);
+        }}
+      />
+      <DropZone />
+    </div>
   );
 }

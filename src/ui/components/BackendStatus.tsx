@@ -1,0 +1,21 @@
+// Which backend runs and why, in the worker's own words, with the adapter and thread count.
+import { useEngine } from '../store/engine.ts';
+
+export function BackendStatus() {
+  const backend = useEngine((s) => s.backend);
+  if (!backend) return null;
+  const name = backend.backend === 'webgpu' ? 'WebGPU' : 'WASM';
+  const details = [
+    backend.adapter && [backend.adapter.vendor, backend.adapter.architecture, backend.adapter.description].filter(Boolean).join(' '),
+    backend.adapter?.isFallbackAdapter && 'software adapter',
+    backend.backend === 'wasm' && `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`,
+    backend.backend === 'wasm' && (backend.relaxedSimd ? 'relaxed SIMD' : 'SIMD128'),
+  ].filter((d): d is string => typeof d === 'string' && d !== '');
+  return (
+    <div className="backend-status" data-testid="backend-status" data-backend={backend.backend}>
+      <span className={`badge badge-${backend.backend}`}>{name}</span>
+      <p className="small">{backend.reason}</p>
+      {details.length > 0 && <p className="muted small">{details.join(' · ')}</p>}
+    </div>
+  );
+}
