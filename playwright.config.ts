@@ -22,13 +22,13 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'app', testMatch: /^(app|chat|models|pwa|bench-panel)\.spec\.ts$/, use: { baseURL: `http://localhost:${APP_PORT}` } },
+    { name: 'app', testMatch: /(^|\/)(app|chat|models|pwa|bench-panel)\.spec\.ts$/, use: { baseURL: `http://localhost:${APP_PORT}` } },
     { name: 'webgpu', testMatch: 'webgpu.spec.ts', use: { baseURL: `http://localhost:${HARNESS_PORT}` } },
     { name: 'storage', testMatch: 'storage.spec.ts', use: { baseURL: `http://localhost:${HARNESS_PORT}` } },
   ],
   webServer: [
     {
-      command: `npx vite build && npx vite preview --port ${APP_PORT} --strictPort`,
+      command: `export BITNET_HUB_ORIGINS=http://localhost:${HUB_PORT} && npx vite build && npx vite preview --port ${APP_PORT} --strictPort`,
       url: `http://localhost:${APP_PORT}`,
       reuseExistingServer: false,
       timeout: 180_000,

@@ -10,7 +10,8 @@
 //                          ({method, repo, path, range, status, bytes, cut, start, end}; times in ms)
 //   POST /__hub/reset      empties that log
 //   POST /__hub/fault      {"path": "x.gguf", "cutAfterBytes": N, "count": k}: the next k responses
-//                          for that file drop the connection after N body bytes;
+//                          for that file drop the connection after N body bytes; with "fromByte": B
+//                          only ranges starting at B or later (finished shards stay finished);
 //                          {"status": 503, "count": k [, "path"]}: the next k answer that status;
 //                          {"ignoreRange": true, "count": k [, "path"]}: the next k send the whole file (200);
 //                          {"throttleBytesPerSec": N}: every response body streams at N bytes/s (0: full speed);
@@ -28,7 +29,7 @@ const CACHE = join(ROOT, '.cache/e2e-hub');
 const REVISION = 'main';
 
 /** Bump when the models below change; the generator's own code is part of the key too. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const SHAPE = 'dim=384,ffn=1024,layers=4,heads=6,kv=2,vocab=2000,ctx=512';
 const REPOS = [
   // 3.4 MB: many shards at the tests' 256 KiB
@@ -36,6 +37,8 @@ const REPOS = [
   // config.json, model.safetensors, tokenizer.json, tokenizer_config.json, generation_config.json
   { repo: 'microsoft/bitnet-b1.58-2B-4T', out: '', args: ['--shape', SHAPE, '--format', 'hf', '--seed', '1'] },
   // a vocabulary with HTML/script payload tokens that the model emits often
+  // Over 96 MiB, so several 32 MiB shards (the app's default): resume and repair per shard.
+  { repo: 'test/multi-shard-gguf', out: 'ggml-model-i2_s.gguf', args: ['--shape', 'dim=1024,ffn=2816,layers=16,heads=16,kv=4,vocab=30000,ctx=512', '--format', 'i2_s', '--seed', '3'] },
   { repo: 'test/html-reply-gguf', out: 'ggml-model-i2_s.gguf', args: ['--shape', 'dim=256,ffn=768,layers=2,heads=4,kv=2,vocab=300,ctx=512', '--format', 'i2_s', '--seed', '7', '--html-tokens', '8'] },
 ];
 /** A GGUF bigger than any browser's quota, never stored: the tree lists it, the CDN serves zeros for ranges of it. */
@@ -105,9 +108,9 @@ function createHub(repos) {
   let throttle = 0;
   const etags = new Map();
 
-  /** The first fault for this file that applies, used up by one. */
-  function takeFault(path) {
-    const f = faults.find((x) => x.count > 0 && (!x.path || path.endsWith(x.path)));
+  /** The first fault for this file (and, with fromByte, for ranges starting there or later) that applies, used up by one. */
+  function takeFault(path, rangeStart) {
+    const f = faults.find((x) => x.count > 0 && (!x.path || path.endsWith(x.path)) && (x.fromByte === undefined || rangeStart >= x.fromByte));
     if (f) f.count--;
     return f;
   }
@@ -153,7 +156,7 @@ function createHub(repos) {
       entry.end = Date.now();
       return res.writeHead(404, CORS).end('Entry not found');
     }
-    const fault = req.method === 'GET' ? takeFault(path) : undefined;
+    const fault = req.method === 'GET' ? takeFault(path, Number(/^bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0)) : undefined;
     const headers = { ...CORS, 'Accept-Ranges': 'bytes', ETag: etags.get(path) ?? `"${file.sha256 ?? file.oid}"`, 'Content-Type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream' };
     if (fault?.status) {
       entry.status = fault.status;

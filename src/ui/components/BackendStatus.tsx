@@ -1,8 +1,10 @@
 // Which backend runs and why, in the worker's own words, with the adapter and thread count.
+import { usePwa } from '../../pwa/register.ts';
 import { useEngine } from '../store/engine.ts';
 
 export function BackendStatus() {
   const backend = useEngine((s) => s.backend);
+  const isolated = usePwa((s) => s.isolated);
   if (!backend) return null;
   const name = backend.backend === 'webgpu' ? 'WebGPU' : 'WASM';
   const details = [
@@ -16,6 +18,11 @@ export function BackendStatus() {
       <span className={`badge badge-${backend.backend}`}>{name}</span>
       <p className="small">{backend.reason}</p>
       {details.length > 0 && <p className="muted small">{details.join(' · ')}</p>}
+      {backend.backend === 'wasm' && !isolated && (
+        <p className="small" data-testid="isolation-note">
+          This page is not cross-origin isolated, so WASM runs on one thread (threads need SharedArrayBuffer).
+        </p>
+      )}
     </div>
   );
 }

@@ -5,12 +5,14 @@ import { ConversationBar } from './ConversationBar.tsx';
 import { DeviceLostNotice } from './DeviceLostNotice.tsx';
 import { MessageList } from './MessageList.tsx';
 import { TopBar } from './TopBar.tsx';
+import { UpdateNotice } from './UpdateNotice.tsx';
 
 export function ChatPane() {
   const conversation = useConversations(selectActive);
   return (
     <main className="chat">
       <TopBar />
+      <UpdateNotice />
       <DeviceLostNotice />
       {conversation && <ConversationBar conversation={conversation} />}
       <MessageList conversation={conversation} />
