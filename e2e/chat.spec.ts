@@ -85,3 +85,75 @@ test('model output with HTML or script stays inert text', async ({ page }) => {
   await page.screenshot({ path: 'test-results/chat-html-inert.png' });
   expect(watched.errors).toEqual([]);
 });
+
+const LOCAL_GGUF = '.cache/e2e-hub/repos/microsoft/bitnet-b1.58-2B-4T-gguf/ggml-model-i2_s.gguf';
+
+/** A model opened from a local file (cached like a download) and loaded on WASM. */
+async function localModel(page: import('@playwright/test').Page) {
+  await openTab(page, 'Models');
+  await page.getByTestId('local-model-file').setInputFiles(LOCAL_GGUF);
+  const row = page.locator('[data-testid="model-row"][data-model-id^="local:"]');
+  await waitComplete(row);
+  return row;
+}
+
+test('a local file; Stop with Escape; Regenerate and Edit roll the KV cache back to the branch point', async ({ page }) => {
+  test.setTimeout(120_000);
+  const watched = await watch(page);
+  await openApp(page);
+  const row = await localModel(page);
+  await setMaxTokens(page, 400);
+  await loadOn(page, row, 'WASM');
+  expect(await hubRequests()).toEqual([]);
+
+  // Escape stops the reply within a token.
+  await page.getByTestId('composer').fill('Write a long story.');
+  await page.getByTestId('composer').press('Enter');
+  const streaming = page.locator('[data-testid="message"][data-streaming="true"]');
+  await expect(streaming).toBeVisible();
+  await page.keyboard.press('Escape');
+  const stopped = page.locator('[data-testid="message"][data-role="assistant"]').first();
+  await expect(stopped.getByTestId('message-stats')).toHaveAttribute('data-stop-reason', 'aborted');
+
+  // Regenerate: everything before the reply comes from the cache.
+  await setMaxTokens(page, 12);
+  const firstReused = Number(await stopped.getByTestId('message-stats').getAttribute('data-reused'));
+  await stopped.getByRole('button', { name: 'Regenerate' }).click();
+  const again = page.locator('[data-testid="message"][data-role="assistant"]').first();
+  await expect(again.getByTestId('message-stats')).toHaveAttribute('data-stop-reason', /^(max-tokens|stop-token)$/);
+  expect(Number(await again.getByTestId('message-stats').getAttribute('data-reused'))).toBeGreaterThan(firstReused);
+
+  // A second turn, then an edit of the first question: the cache rolls back to that message.
+  await send(page, 'Another question.');
+  const user = page.locator('[data-testid="message"][data-role="user"]').first();
+  await user.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Edited text').fill('Write a short poem instead.');
+  await page.getByTestId('edit-send').click();
+  await expect(page.locator('[data-testid="message"]')).toHaveCount(2);
+  const edited = page.locator('[data-testid="message"][data-role="assistant"]').first();
+  await expect(edited.getByTestId('message-stats')).toHaveAttribute('data-stop-reason', /^(max-tokens|stop-token)$/);
+  expect(Number(await edited.getByTestId('message-stats').getAttribute('data-reused'))).toBeGreaterThan(0);
+  await page.screenshot({ path: 'test-results/chat-edited.png' });
+  expect(watched.errors).toEqual([]);
+});
+
+test('a conversation that outgrows the context drops its oldest turns and says so', async ({ page }) => {
+  test.setTimeout(120_000);
+  const watched = await watch(page);
+  await openApp(page);
+  const row = await localModel(page);
+  await openTab(page, 'Settings');
+  const ctx = page.getByLabel('Context size');
+  await ctx.fill('256');
+  await ctx.blur();
+  await setMaxTokens(page, 8);
+  await loadOn(page, row, 'WASM');
+  const long = (n: number) => `Question ${n}: ` + 'please tell me everything about ternary weights and integer activations '.repeat(6);
+  for (let i = 1; i <= 3; i++) await send(page, long(i));
+  const notice = page.getByTestId('dropped-notice').last();
+  await expect(notice).toBeVisible();
+  expect(Number(await notice.getAttribute('data-dropped'))).toBeGreaterThan(0);
+  await expect(page.getByTestId('context-meter')).toHaveAttribute('data-size', '256');
+  await page.screenshot({ path: 'test-results/chat-context-dropped.png' });
+  expect(watched.errors).toEqual([]);
+});
