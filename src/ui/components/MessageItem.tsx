@@ -27,7 +27,16 @@ export function MessageItem({ conversationId, turn, canRegenerate }: Props) {
         <MessageEditor conversationId={conversationId} turn={turn} onDone={() => setEditing(false)} />
       ) : (
         <>
-          <div className="bubble">{isUser ? <p className="plain">{turn.content}</p> : <Markdown text={turn.content} />}</div>
+          <div className="bubble">
+            {isUser ? (
+              <p className="plain">{turn.content}</p>
+            ) : turn.content === '' ? (
+              // The model ended its turn at once (or was stopped first): said, not left looking like a missing reply.
+              <p className="muted small">{turn.stats?.stopReason === 'aborted' ? 'Stopped before any text.' : 'The model ended its reply without any text.'}</p>
+            ) : (
+              <Markdown text={turn.content} />
+            )}
+          </div>
           <div className="message-foot">
             <div className="message-actions">
               <CopyButton text={turn.content} label="Copy" testId="copy" />

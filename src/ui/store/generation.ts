@@ -70,8 +70,9 @@ async function ask(conversation: Conversation): Promise<void> {
     );
     setContextUsed(result.contextUsed, result.contextSize);
     // The conversation may have been renamed meanwhile (or deleted: then the reply has no home).
+    // An empty reply is kept too: its stats say why it ended.
     const current = findConversation(conversation.id);
-    if (current && result.text !== '') {
+    if (current) {
       putConversation(appendTurn(current, { id: crypto.randomUUID(), role: 'assistant', content: result.text, createdAt: Date.now(), stats: statsOf(result) }));
     }
   } catch (e) {
