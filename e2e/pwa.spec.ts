@@ -2,6 +2,8 @@
 // a new app version updates the shell (the user is told, and chooses when) without touching the
 // cached model or the conversations. Also: installable (manifest), strict CSP with no violation.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { GGUF_REPO, hub, loadOn, modelRow, openApp, openTab, send, setMaxTokens, waitComplete, watch } from './app-helpers.ts';
 
@@ -64,4 +66,34 @@ test('with a model cached, the app opens and chats offline; a shell update keeps
   expect(await watched.cspViolations()).toEqual([]);
   // Offline, the browser logs the requests it could not make (the hub's listing); nothing else.
   expect(watched.errors.filter((e) => !e.includes('net::ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+});
+
+test('on a static host that sends no isolation headers, the service worker isolates the page', async ({ browser }) => {
+  // dist/ served as a plain static host would: no COOP/COEP, no CSP header (the page's meta has it).
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.webmanifest': 'application/manifest+json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+  const server = createServer((req, res) => {
+    const path = normalize(new URL(req.url!, 'http://x').pathname).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = readFileSync(join('dist', path === '/' ? 'index.html' : path));
+      res.writeHead(200, { 'Content-Type': types[extname(path)] ?? (path === '/' ? 'text/html' : 'application/octet-stream') }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, ok));
+  const port = (server.address() as { port: number }).port;
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const watched = await watch(page);
+    await page.goto(`http://localhost:${port}/`);
+    // The first load is not isolated; once the worker controls the page, it reloads itself once.
+    await expect.poll(() => page.evaluate(() => crossOriginIsolated), { timeout: 30_000 }).toBe(true);
+    await expect(page.getByRole('heading', { name: 'bitnet-web' })).toBeVisible();
+    expect(await watched.cspViolations()).toEqual([]);
+    expect(watched.errors).toEqual([]);
+  } finally {
+    await context.close();
+    server.close();
+  }
 });
