@@ -137,7 +137,7 @@ test('a local file; Stop with Escape; Regenerate and Edit roll the KV cache back
   expect(watched.errors).toEqual([]);
 });
 
-test('a conversation that outgrows the context drops its oldest turns and says so', async ({ page }) => {
+test('Auto runs WASM beside a software GPU and says why; a conversation that outgrows the context drops its oldest turns and says so', async ({ page }) => {
   test.setTimeout(120_000);
   const watched = await watch(page);
   await openApp(page);
@@ -147,7 +147,11 @@ test('a conversation that outgrows the context drops its oldest turns and says s
   await ctx.fill('256');
   await ctx.blur();
   await setMaxTokens(page, 8);
-  await loadOn(page, row, 'WASM');
+  // Auto: SwiftShader is a software adapter, so WASM runs, and the page says why.
+  await page.getByTestId('backend-choice').getByText('Auto', { exact: true }).click();
+  await row.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('backend-status')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await expect(page.getByTestId('backend-status')).toContainText(/software adapter .*WASM is faster/);
   const long = (n: number) => `Question ${n}: ` + 'please tell me everything about ternary weights and integer activations '.repeat(6);
   for (let i = 1; i <= 3; i++) await send(page, long(i));
   const notice = page.getByTestId('dropped-notice').last();

@@ -90,3 +90,32 @@ test('a download cut by the server resumes after a reload; Verify finds a corrup
   // The browser logs each connection the hub cut on purpose; nothing else may be logged.
   expect(watched.errors.filter((e) => !e.includes('net::ERR_CONTENT_LENGTH_MISMATCH'))).toEqual([]);
 });
+
+test('Pause stops a download and Resume finishes it; a model too big for the quota is refused before any byte', async ({ page }) => {
+  test.setTimeout(180_000);
+  const watched = await watch(page);
+  await openApp(page);
+  await hub('fault', { throttleBytesPerSec: 25_000_000 });
+  const row = await addRepo(page, MULTI_SHARD_REPO);
+  const progress = row.getByTestId('download-progress');
+  await expect.poll(async () => Number(await progress.getAttribute('data-bytes-done')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await row.getByRole('button', { name: 'Pause' }).click();
+  await expect(row).toHaveAttribute('data-status', 'paused');
+  await expect(progress).toContainText('Paused');
+  const pausedAt = Number(await progress.getAttribute('data-bytes-done'));
+  await page.waitForTimeout(1000);
+  expect(Number(await progress.getAttribute('data-bytes-done'))).toBe(pausedAt);
+  await page.screenshot({ path: 'test-results/models-paused.png' });
+  await hub('fault', {});
+  await row.getByRole('button', { name: 'Resume' }).click();
+  await waitComplete(row, 120_000);
+
+  await hub('reset');
+  await addRepo(page, 'test/too-big-gguf');
+  const refused = page.getByTestId('intake-status').and(page.locator('[data-status="refused"]'));
+  await expect(refused).toContainText(/needs 1.00 TB more, but only .* of storage is free. Nothing was downloaded/);
+  expect(await hubRequests()).toEqual([]);
+  await page.screenshot({ path: 'test-results/models-too-big.png' });
+  expect(await watched.cspViolations()).toEqual([]);
+  expect(watched.errors).toEqual([]);
+});
