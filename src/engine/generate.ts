@@ -27,6 +27,8 @@ export interface GenerateOptions {
   history?: readonly number[];
   /** Draw tokens on the device when the engine can (same parameters and seed as `sampler`). */
   onDevice?: boolean;
+  /** Leave special (control) tokens out of the text, as a chat shows it. */
+  skipSpecial?: boolean;
 }
 
 export interface GenerateResult {
@@ -68,7 +70,7 @@ export async function generate(engine: Engine, tokenizer: BitnetTokenizer, promp
   const device = o.onDevice && 'decodeOnDevice' in engine ? (engine as Engine & DeviceDecoder) : undefined;
   const tokens = device ? device.decodeOnDevice(prompt, { ...o.sampler.params, seed: o.sampler.seed }, o.maxTokens) : cpuTokens(engine, prompt, o.sampler, o.maxTokens, o.history);
   const ids: number[] = [];
-  const stream = new StreamDecoder(tokenizer);
+  const stream = new StreamDecoder(tokenizer, { skipSpecial: o.skipSpecial });
   let text = '';
   let stopReason: StopReason = o.maxTokens > 0 ? 'context-full' : 'max-tokens';
   const t0 = now();

@@ -42,7 +42,7 @@ function recordFeeds(engine: Engine): number[][] {
 
 /** Greedy ids from a fresh engine fed the whole prompt at once, and the stop ids the session uses. */
 async function fromScratch(prompt: number[], maxTokens: number, sampling: Partial<SamplingParams> = GREEDY_ARGS) {
-  return generate(await wasm(), tok, prompt, { maxTokens, sampler: new Sampler(sampling), stopIds: new Set(tok.eosIds) });
+  return generate(await wasm(), tok, prompt, { maxTokens, sampler: new Sampler(sampling), stopIds: new Set(tok.eosIds), skipSpecial: true });
 }
 
 const user = (content: string): ChatMessage => ({ role: 'user', content });

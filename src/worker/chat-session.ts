@@ -89,6 +89,8 @@ export class ChatSession {
         maxTokens,
         sampler,
         stopIds: this.stopIds,
+        // A reply is text for people: control tokens a model emits are not shown as their names.
+        skipSpecial: true,
         history: prompt.slice(0, reused),
         // The device sampler's penalty history is a ring that a roll-back can leave stale: with
         // penalties on, sample on the CPU, which sees the whole history.
