@@ -161,3 +161,56 @@ test('Auto runs WASM beside a software GPU and says why; a conversation that out
   await page.screenshot({ path: 'test-results/chat-context-dropped.png' });
   expect(watched.errors).toEqual([]);
 });
+
+test('conversations: rename, search, export as JSON, delete, import brings it back; a phone-sized screen', async ({ page }) => {
+  test.setTimeout(120_000);
+  const watched = await watch(page);
+  await openApp(page);
+  const row = await localModel(page);
+  await setMaxTokens(page, 8);
+  await loadOn(page, row, 'WASM');
+  await send(page, 'First conversation about ternary weights.');
+  await page.getByTestId('new-chat').click();
+  await send(page, 'Second conversation about activations.');
+  const items = page.getByTestId('conversation-item');
+  await expect(items).toHaveCount(2);
+
+  // Rename the first (oldest) conversation, then find it by a word of its messages.
+  const first = items.filter({ hasText: 'First conversation' });
+  await first.getByRole('button', { name: 'Rename' }).click();
+  await page.getByLabel('Conversation title').fill('Ternary notes');
+  await page.getByLabel('Conversation title').press('Enter');
+  await expect(items.filter({ hasText: 'Ternary notes' })).toHaveCount(1);
+  await page.getByTestId('conversation-search').fill('ternary');
+  await expect(items).toHaveCount(1);
+  await page.getByTestId('conversation-search').fill('');
+
+  // Export it as JSON, delete it, import the file: it is back, with its messages.
+  await items.filter({ hasText: 'Ternary notes' }).locator('button').first().click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export as JSON' }).click()]);
+  const file = await download.path();
+  const notes = items.filter({ hasText: 'Ternary notes' });
+  await notes.getByRole('button', { name: 'Delete' }).click();
+  await notes.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(items).toHaveCount(1);
+  await page.getByTestId('import-file').setInputFiles(file);
+  await expect(page.getByTestId('import-notice')).toBeVisible();
+  await expect(items).toHaveCount(2);
+  await items.filter({ hasText: 'Ternary notes' }).locator('button').first().click();
+  await expect(page.locator('[data-testid="message"][data-role="user"]')).toContainText('First conversation about ternary weights.');
+
+  // A bad file changes nothing and says why.
+  await page.getByTestId('import-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"not": "conversations"}') });
+  await expect(page.getByTestId('import-notice')).toHaveClass(/notice-error/);
+  await expect(items).toHaveCount(2);
+
+  // Phone-sized: the panels are drawers over the chat, a tap away.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Close panel' }).click();
+  await page.getByTestId('composer').click();
+  await page.screenshot({ path: 'test-results/chat-phone.png', animations: 'disabled' });
+  await page.getByRole('button', { name: 'Conversations', exact: true }).click();
+  await expect(page.getByTestId('new-chat')).toBeVisible();
+  await page.screenshot({ path: 'test-results/chat-phone-conversations.png', animations: 'disabled' });
+  expect(watched.errors).toEqual([]);
+});

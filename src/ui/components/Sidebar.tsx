@@ -46,6 +46,9 @@ export function Sidebar() {
       </ul>
       {loaded && hits.length === 0 && <p className="muted small center">{list.length === 0 ? 'No conversations yet.' : 'No conversation matches.'}</p>}
       <ImportExport />
+      <a className="btn" href="#bench" data-testid="open-bench" onClick={() => isOverlay('sidebar') && setSidebarOpen(false)}>
+        Benchmark
+      </a>
     </aside>
   );
 }

@@ -21,9 +21,6 @@ export function TopBar() {
         <span className="brand-mark" aria-hidden="true" />
         bitnet-web
       </h1>
-      <a className="btn btn-small" href="#bench" data-testid="open-bench">
-        Benchmark
-      </a>
       <div className="topbar-status">
         <ContextMeter />
         <ModelChip />
