@@ -18,6 +18,9 @@ export interface HubRequest {
   status: number;
   bytes: number;
   cut: boolean;
+  /** When the response began and ended (ms since the epoch). */
+  start: number;
+  end: number;
 }
 
 /** POSTs to the hub's control endpoints (reset, fault). */

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { CachedModel, DownloadPlan, StorageEstimate, VerifyReport } from '../src/storage/types.ts';
+import type { HubRequest } from './app-helpers.ts';
 import type { Outcome, Run, SourceSpec } from './harness/storage.ts';
 import { HUB_URL } from './ports.ts';
 
@@ -21,18 +22,6 @@ const onDisk = (repo: string, file: string) => readFileSync(join('.cache/e2e-hub
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const GGUF_BYTES = () => onDisk(GGUF_REPO, GGUF_FILE);
 const SHARDS = () => Math.ceil(GGUF_BYTES().length / SHARD);
-
-interface HubRequest {
-  method: string;
-  repo: string;
-  path: string;
-  range: string | null;
-  status: number;
-  bytes: number;
-  cut: boolean;
-  start: number;
-  end: number;
-}
 
 async function hub(path: string, body?: unknown): Promise<unknown> {
   const r = await fetch(HUB_URL + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
