@@ -3,17 +3,14 @@
 // benchmark panel in Chromium, runs it on a model generated in the page (--shape, --format) or on a
 // local file loaded through the app (--model), and prints the JSON the panel exports: top-level
 // prefill_tok_s and decode_tok_s (medians) beside the per-run samples, keys as `bitnet-web bench`.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
+import { CHROMIUM_FLAGS, loadLocalModel, runPanel } from './bench-panel.mjs';
 import { execFileSync } from 'node:child_process';
 
 const USAGE = `npm run bench -- (--model PATH | --shape tiny|2b4t|dim=... --format i2_s|tq2_0|tq1_0|hf)
     --backend wasm|webgpu [--threads N] [-p 128] [-n 64] [-r 3] [--no-profile] [--no-build] [--json]`;
-const FLAGS = ['--enable-unsafe-webgpu', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const HOUR = 3_600_000;
 
 function fail(message) {
   console.error(`bench: ${message}\nusage: ${USAGE}`);
@@ -56,46 +53,16 @@ if (!args['no-build']) {
 }
 const server = await preview({ logLevel: 'error', preview: { port: 4410, strictPort: false } });
 const url = server.resolvedUrls.local[0];
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: FLAGS });
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
 try {
   const page = await browser.newPage({ acceptDownloads: true });
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
-  await page.goto(url);
   if (args.model) {
     log(`caching and loading ${args.model} on ${backend}…`);
-    await page.getByRole('tab', { name: 'Models' }).click();
-    await page.getByTestId('local-model-file').setInputFiles(resolve(args.model));
-    const row = page.locator('[data-testid="model-row"][data-model-id^="local:"]');
-    await row.and(page.locator('[data-status="complete"]')).waitFor({ timeout: HOUR });
-    await page.getByTestId('backend-choice').getByText(backend === 'wasm' ? 'WASM' : 'WebGPU', { exact: true }).click();
-    await row.getByRole('button', { name: 'Load', exact: true }).click();
-    await page.locator(`[data-testid="backend-status"][data-backend="${backend}"]`).waitFor({ timeout: HOUR });
+    await loadLocalModel(page, url, args.model, backend);
   }
-  await page.goto(`${url}#bench`);
-  if (args.model) await page.getByTestId('bench-model-loaded').check();
-  else {
-    await page.getByTestId('bench-model-generated').check();
-    await page.getByTestId('bench-shape').fill(args.shape ?? '2b4t');
-    await page.getByTestId('bench-format').selectOption(args.format ?? 'i2_s');
-  }
-  await page.getByTestId('bench-webgpu').setChecked(backend === 'webgpu');
-  await page.getByTestId('bench-wasm').setChecked(backend === 'wasm');
-  await page.getByTestId('bench-threads').fill(String(settings.threads));
-  await page.getByTestId('bench-profile').setChecked(!args['no-profile']);
-  for (const k of ['p', 'n', 'r']) await page.getByTestId(`bench-${k}`).fill(String(settings[k]));
-  await page.getByTestId('bench-run').click();
-  let last = '';
-  const status = page.getByTestId('bench-status');
-  const failed = page.getByTestId('bench-error');
-  for (;;) {
-    if (await failed.isVisible()) throw new Error(`the panel reports: ${await failed.textContent()}`);
-    const text = (await status.textContent()) ?? '';
-    if (text === 'done') break;
-    if (text !== last) log((last = text));
-    await page.waitForTimeout(500);
-  }
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bench-export').click()]);
-  const set = JSON.parse(await readFile(await download.path(), 'utf8'));
+  const model = args.model ? 'loaded' : { shape: args.shape ?? '2b4t', format: args.format ?? 'i2_s' };
+  const set = await runPanel(page, url, { model, backends: [backend], threads: [settings.threads], p: settings.p, n: settings.n, r: settings.r, profile: !args['no-profile'] }, log);
   if (args.json) console.log(JSON.stringify(set, null, 2));
   else {
     for (const r of set.results) {
