@@ -1,7 +1,7 @@
 // Harness for scripts/bench-side-by-side.mjs: wllama (llama.cpp compiled to WASM, the in-browser
 // alternative) on the same GGUF file and in the same browser as bitnet-web, measured the way
 // llama-bench measures: prefill of p tokens and decode of n tokens, llama.cpp's own timings.
-import { Wllama } from '@wllama/wllama/esm/index.js';
+import { Wllama, type RawCompletionParams } from '@wllama/wllama/esm/index.js';
 import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
 
 export interface WllamaRun {
@@ -41,8 +41,9 @@ window.wllamaBench = async ({ threads, p, n, r }) => {
   let promptTokens = 0;
   try {
     for (let rep = 0; rep < r; rep++) {
-      const out = await wllama.createCompletion({ prompt: prompt(p), max_tokens: n, temperature: 0, ignore_eos: true, seed: rep + 1, cache_prompt: false } as Parameters<Wllama['createCompletion']>[0]);
-      const t = (out as { timings?: { prompt_per_second: number; predicted_per_second: number; prompt_n: number } }).timings;
+      // cache_prompt off: each repetition prefills the whole prompt again, as llama-bench does.
+      const params: RawCompletionParams & { cache_prompt: boolean } = { prompt: prompt(p), max_tokens: n, temperature: 0, ignore_eos: true, seed: rep + 1, cache_prompt: false };
+      const t = (await wllama.createCompletion({ ...params, stream: false })).timings;
       if (!t) throw new Error('wllama returned no timings');
       prefill.push(t.prompt_per_second);
       decode.push(t.predicted_per_second);
