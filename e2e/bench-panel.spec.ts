@@ -1,5 +1,5 @@
 // The benchmark panel in the built app: a random model of a small shape generated in the page, run
-// on WebGPU (SwiftShader) and WASM side by side; the exported JSON has positive figures for every
+// on WebGPU (SwiftShader) and WASM at one and two threads side by side; the exported JSON has positive figures for every
 // run, and importing it back compares the two sets. No assertion is about speed itself.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
@@ -18,14 +18,14 @@ test('runs pp/tg on WebGPU and WASM, exports JSON with positive figures, and com
   await page.getByTestId('bench-format').selectOption('i2_s');
   await page.getByTestId('bench-webgpu').check();
   await page.getByTestId('bench-wasm').check();
-  await page.getByTestId('bench-threads').fill('1');
+  await page.getByTestId('bench-threads').fill('1,2');
   await page.getByTestId('bench-profile').check();
   await page.getByTestId('bench-p').fill('16');
   await page.getByTestId('bench-n').fill('8');
   await page.getByTestId('bench-r').fill('2');
   await page.getByTestId('bench-run').click();
   await expect(page.getByTestId('bench-status')).toHaveText('done', { timeout: 150_000 });
-  await expect(page.getByTestId('bench-result-row')).toHaveCount(2);
+  await expect(page.getByTestId('bench-result-row')).toHaveCount(3);
   await expect(page.getByTestId('bench-chart')).toBeVisible();
   await page.getByTestId('bench-results').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/bench-panel.png' });
@@ -35,7 +35,7 @@ test('runs pp/tg on WebGPU and WASM, exports JSON with positive figures, and com
   const set = JSON.parse(readFileSync(file, 'utf8')) as BenchResultSet;
   expect(set.schema).toBe('bitnet-web-bench/1');
   expect(set.browser.cross_origin_isolated).toBe(true);
-  expect(set.results.map((r) => r.backend)).toEqual(['webgpu', 'wasm']);
+  expect(set.results.map((r) => `${r.backend}:${r.threads}`)).toEqual(['webgpu:1', 'wasm:1', 'wasm:2']);
   for (const r of set.results) {
     expect(r.prefill!.samples).toHaveLength(2);
     expect(r.decode!.samples).toHaveLength(2);
@@ -45,11 +45,10 @@ test('runs pp/tg on WebGPU and WASM, exports JSON with positive figures, and com
   const gpu = set.results[0];
   expect(gpu.adapter?.isFallbackAdapter).toBe(true);
   expect(gpu.profile?.decode?.kernels.length).toBeGreaterThan(0);
-  expect(set.results[1].threads).toBe(1);
 
   await page.getByTestId('bench-import').setInputFiles(file);
   const compare = page.getByTestId('bench-compare');
-  await expect(compare.locator('tbody tr')).toHaveCount(2);
+  await expect(compare.locator('tbody tr')).toHaveCount(3);
   await expect(compare).toContainText('×');
   await compare.scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/bench-compare.png' });

@@ -2,20 +2,22 @@
 // over repetitions, with the bytes one decoded token reads and the bandwidth that implies. With
 // --backend webgpu: the adapter; with --profile also a profiled prefill and decode run (per-kernel
 // GPU time from timestamp-query, dispatches, submissions, bytes per token, GB/s achieved) beside
-// a plain copy kernel's bandwidth on the same adapter.
+// a plain copy kernel's bandwidth on the same adapter. With --backend wasm (--threads N for a
+// kernel thread pool), --phases times each step of a profiled prefill and decode run.
 import { rowBytes } from '../engine/layout.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { modelSlots } from '../model/tensors.ts';
-import { createEngine, median, parseBackend, parseCommand, parseNumber, printJson, requireModelArg, UsageError } from './common.ts';
+import { createEngine, median, parseBackend, parseCommand, parseNumber, parseThreads, printJson, requireModelArg, UsageError } from './common.ts';
 import { openModelPath } from '../node/model-files.ts';
 import { measureCopyBandwidth, type CopyBandwidth } from '../engine/webgpu/bandwidth.ts';
 import { GpuContext } from '../engine/webgpu/context.ts';
 import { summarizeProfiles, type ProfileSummary } from '../engine/webgpu/profile.ts';
 import { gpuNeeds, WebGpuEngine } from '../engine/webgpu-engine.ts';
+import { summarizeWasmProfile, WasmEngine, type WasmProfile } from '../engine/wasm-engine.ts';
 import { nodeGpu } from '../node/gpu.ts';
 import { loadShaderLibrary } from '../node/shaders.ts';
 
-const USAGE = 'bitnet-web bench MODEL [-p 128] [-n 64] [-r 3] [--backend reference|wasm|webgpu] [--profile] [--copy-mb 128] [--json]';
+const USAGE = 'bitnet-web bench MODEL [-p 128] [-n 64] [-r 3] [--backend reference|wasm|webgpu] [--threads 1] [--phases] [--profile] [--copy-mb 128] [--json]';
 const SOFTWARE_NOTE = 'software adapter: CPU emulation';
 
 /** Bytes a decode step streams: every packed ternary matrix once, plus the LM head. */
@@ -90,10 +92,12 @@ function stats(samples: number[]) {
 export async function bench(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, {
     p: { type: 'string', short: 'p' }, n: { type: 'string', short: 'n' }, r: { type: 'string', short: 'r' }, backend: { type: 'string' },
-    profile: { type: 'boolean' }, 'copy-mb': { type: 'string' },
+    profile: { type: 'boolean' }, phases: { type: 'boolean' }, 'copy-mb': { type: 'string' }, threads: { type: 'string' },
   }, USAGE);
   const backend = parseBackend(values.backend);
-  if (values.profile && backend !== 'webgpu') throw new UsageError(`--profile needs --backend webgpu\nusage: ${USAGE}`);
+  const threads = parseThreads(values.threads, backend);
+  if (values.profile && backend !== 'webgpu') throw new UsageError(`--profile needs --backend webgpu (--phases profiles wasm)\nusage: ${USAGE}`);
+  if (values.phases && backend !== 'wasm') throw new UsageError(`--phases needs --backend wasm\nusage: ${USAGE}`);
   const copyMb = parseNumber('copy-mb', values['copy-mb'], 128, (v) => v > 0);
   const int = (v: number) => Number.isInteger(v) && v >= 0;
   const p = parseNumber('p', values.p, 128, int);
@@ -103,7 +107,7 @@ export async function bench(argv: string[]): Promise<void> {
   try {
     const vocab = model.config.vocabSize;
     const contextSize = Math.max(p, n + 1, 1);
-    const engine = values.profile ? await profilingEngine(model, contextSize) : await createEngine(model, backend, contextSize);
+    const engine = values.profile ? await profilingEngine(model, contextSize) : await createEngine(model, backend, contextSize, threads);
     const tokens = (len: number, salt: number) => Array.from({ length: len }, (_, i) => (i * 7919 + salt * 104729) % vocab);
     const pp: number[] = [];
     const tg: number[] = [];
@@ -144,12 +148,24 @@ export async function bench(argv: string[]): Promise<void> {
         engine.setProfiling(false);
         profile = { prefill, decode, copy: await measureCopyBandwidth(engine.gpu, { bytes: copyMb * 2 ** 20 }) };
       }
+      let wasmProfile: { prefill: WasmProfile | null; decode: WasmProfile | null } | undefined;
+      if (values.phases && engine instanceof WasmEngine) {
+        engine.setProfiling(true);
+        if (p > 0) engine.truncate(0);
+        wasmProfile = { prefill: p > 0 ? (await engine.forward(tokens(p, 0)), engine.takeProfile()) : null, decode: null };
+        if (n > 0) {
+          engine.truncate(0);
+          for (const id of tokens(n, 1)) await engine.forward([id]);
+          wasmProfile.decode = engine.takeProfile();
+        }
+        engine.setProfiling(false);
+      }
       const bytes = decodeBytesPerToken(model);
       const tgStats = n > 0 ? stats(tg) : undefined;
       const adapter = engine instanceof WebGpuEngine ? adapterReport(engine.gpu) : undefined;
       const decodeGb = profile?.decode?.gbPerS ?? null;
       const result = {
-        model: positionals[0], backend, weight_format: model.weightFormat, embedding_type: model.embeddingType, p, n, r,
+        model: positionals[0], backend, threads, weight_format: model.weightFormat, embedding_type: model.embeddingType, p, n, r,
         prefill_tok_s: p > 0 ? median(pp) : null, decode_tok_s: tgStats?.median ?? null,
         prefill: p > 0 ? stats(pp) : null, decode: tgStats ?? null,
         decode_bytes_per_token: bytes, decode_gb_s: tgStats ? (tgStats.median * bytes) / 1e9 : null, memory: engine.memory(),
@@ -166,16 +182,33 @@ export async function bench(argv: string[]): Promise<void> {
               },
             }
           : {}),
+        ...(wasmProfile
+          ? {
+              phases: {
+                note: 'wall-clock milliseconds per token of each step of a profiled run (a clock read per step)',
+                prefill: wasmProfile.prefill && summarizeWasmProfile(wasmProfile.prefill),
+                decode: wasmProfile.decode && summarizeWasmProfile(wasmProfile.decode),
+              },
+            }
+          : {}),
       };
       if (values.json) return printJson(result);
       const row = (name: string, s: ReturnType<typeof stats> | null) => s && console.log(`${name.padEnd(8)} ${s.median.toFixed(2).padStart(9)} tok/s  (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}, sd ${s.stddev.toFixed(2)}, ${r} runs)`);
-      console.log(`${model.config.arch} ${model.weightFormat}/${model.embeddingType}, backend ${backend}`);
+      console.log(`${model.config.arch} ${model.weightFormat}/${model.embeddingType}, backend ${backend}${backend === 'wasm' ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`);
       row(`pp${p}`, result.prefill);
       row(`tg${n}`, result.decode);
       console.log(`decode reads ${(bytes / 1e6).toFixed(1)} MB per token${result.decode_gb_s ? ` = ${gb(result.decode_gb_s)} GB/s` : ''}`);
       if (adapter) {
         const name = [adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter((x) => x).join(' / ') || 'unnamed';
         console.log(`adapter: ${name}, fallback ${adapter.is_fallback_adapter}, timestamp-query ${adapter.timestamp_query}${adapter.note ? ` -- ${adapter.note}, not GPU figures` : ''}`);
+      }
+      if (wasmProfile) {
+        for (const [name, prof] of [[`tg${n}`, wasmProfile.decode], [`pp${p}`, wasmProfile.prefill]] as const) {
+          if (!prof) continue;
+          const sum = summarizeWasmProfile(prof);
+          console.log(`profile ${name}: ${sum.msPerToken.toFixed(2)} ms per token (wall clock per step)`);
+          for (const ph of sum.phases) console.log(`  ${ph.phase.padEnd(12)} ${ph.msPerToken.toFixed(3).padStart(9)} ms ${(100 * ph.share).toFixed(1).padStart(5)}%`);
+        }
       }
       if (profile) {
         if (profile.decode) printProfile(`profile tg${n}`, profile.decode);

@@ -8,7 +8,8 @@ import { WasmEngine } from '../engine/wasm-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { openModelPath, type OpenedModel } from '../node/model-files.ts';
-import { wasmKernelBytes } from '../node/wasm-bytes.ts';
+import { spawnNodeThread } from '../node/kernel-threads.ts';
+import { nodeKernelBuild, wasmKernelBytes } from '../node/wasm-bytes.ts';
 import { nodeGpu } from '../node/gpu.ts';
 import { loadShaderLibrary } from '../node/shaders.ts';
 import { GpuContext } from '../engine/webgpu/context.ts';
@@ -58,13 +59,22 @@ export function parseBackend(value: string | undefined): BackendName {
   return b;
 }
 
-export async function createEngine(model: ModelFile, backend: BackendName, contextSize: number): Promise<Engine> {
+/** `threads`: kernel threads of the WASM backend, this one included (the others are unref'd workers). */
+export async function createEngine(model: ModelFile, backend: BackendName, contextSize: number, threads = 1): Promise<Engine> {
   if (backend === 'reference') return ReferenceEngine.load(model, contextSize);
   if (backend === 'webgpu') {
     const ctx = await GpuContext.open(await nodeGpu(), loadShaderLibrary(), gpuNeeds(model, contextSize));
     return WebGpuEngine.load(model, ctx, contextSize);
   }
-  return WasmEngine.load(model, await WasmKernels.create(await wasmKernelBytes()), contextSize);
+  const kernels = await WasmKernels.create(await wasmKernelBytes(nodeKernelBuild(threads)), { threads, spawn: spawnNodeThread });
+  return WasmEngine.load(model, kernels, contextSize);
+}
+
+/** --threads for the WASM backend: a positive integer, 1 when absent. */
+export function parseThreads(value: string | undefined, backend: BackendName): number {
+  const threads = parseNumber('threads', value, 1, (v) => Number.isInteger(v) && v >= 1);
+  if (threads > 1 && backend !== 'wasm') throw new UsageError(`--threads applies to the wasm backend only (got --backend ${backend})`);
+  return threads;
 }
 
 /** Parses "1,2,3" into token ids. */

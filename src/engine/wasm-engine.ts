@@ -1,7 +1,9 @@
-// The fast CPU engine: the forward pass of spec §1.2 with every matmul in WASM SIMD kernels over
-// weights repacked once into the compute layout (layout.ts). Prompts run as matrix-matrix work in
-// chunks of tokens; the float steps between matmuls are the math.ts definitions, so the logits
-// equal the reference engine's bit for bit.
+// The fast CPU engine: the forward pass of spec §1.2 in WASM SIMD kernels, on one thread or on a
+// kernel thread pool (the kernels decide; see wasm/kernels.ts), over weights repacked once into
+// the compute layout (layout.ts). Prompts run as matrix-matrix work in chunks of tokens. The float
+// steps between the matmuls are WASM kernels too, each bit-identical to its math.ts definition;
+// only what needs the host's own Math functions stays here (the embedding row, RoPE's cos/sin,
+// the softmax's exp, the SiLU gate), so the logits equal the reference engine's bit for bit.
 import type { ModelConfig } from '../model/config.ts';
 import { dequantRow } from '../model/float-codecs.ts';
 import type { ModelFile } from '../model/model-file.ts';
@@ -10,11 +12,30 @@ import { LAYER_TERNARY, modelSlots, type TernaryName } from '../model/tensors.ts
 import { ContextFullError, type Engine, type MemoryStats } from './engine.ts';
 import { paddedCols, rowBytes } from './layout.ts';
 import { loadPacked } from './repack.ts';
-import { attendHead, f32, gatedActivation, rmsNorm, ropeAngles, ropeNeox } from './math.ts';
-import type { WasmKernels } from './wasm/kernels.ts';
+import { gatedActivation, ropeAngles } from './math.ts';
+import type { AttentionShape, WasmKernels } from './wasm/kernels.ts';
 
 /** Tokens per prefill chunk: enough to amortize weight reads, small enough for the cache. */
 const CHUNK = 64;
+
+/** The steps of a forward pass that `setProfiling` times, in order. */
+export const PHASES = ['embed', 'norm', 'quantize', 'qkv', 'rope_kv', 'attention', 'attn_output', 'residual', 'ffn_gate_up', 'ffn_act', 'ffn_down', 'lm_head'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Milliseconds per phase over the forward calls since profiling was switched on. */
+export interface WasmProfile {
+  calls: number;
+  tokens: number;
+  ms: Record<Phase, number>;
+}
+
+/** Per phase: milliseconds per token and share of the profiled time, largest first. */
+export function summarizeWasmProfile(p: WasmProfile): { msPerToken: number; phases: { phase: Phase; msPerToken: number; share: number }[] } {
+  const total = PHASES.reduce((a, ph) => a + p.ms[ph], 0);
+  const per = (ms: number) => ms / Math.max(1, p.tokens);
+  const phases = PHASES.map((phase) => ({ phase, msPerToken: per(p.ms[phase]), share: total > 0 ? p.ms[phase] / total : 0 })).sort((a, b) => b.msPerToken - a.msPerToken);
+  return { msPerToken: per(total), phases };
+}
 
 interface Matrix {
   ptr: number; // packed codes, rows * rowBytes(cols)
@@ -24,76 +45,74 @@ interface Matrix {
 }
 
 interface Layer {
-  attnNorm: Float32Array;
-  attnSubNorm: Float32Array;
-  ffnNorm: Float32Array;
-  ffnSubNorm: Float32Array;
+  // norm weights, f32 in WASM memory
+  attnNorm: number;
+  attnSubNorm: number;
+  ffnNorm: number;
+  ffnSubNorm: number;
   m: Record<TernaryName, Matrix>;
+  // this layer's KV cache (AttentionShape): keys transposed, values as rows
+  kt: number;
+  vc: number;
 }
 
-/** Scratch for one chunk of T tokens; each field is [T][width] row-major in WASM memory. */
+/** Pointers of the scratch for one chunk of T tokens; activations are [T][width] row-major. */
 interface Scratch {
-  x: Float32Array; // residual stream, [T][dim]
-  xn: Float32Array; // normed input of a matmul, [T][max(dim, qDim, ffnDim)]
+  x: number; // residual stream, [T][dim]
+  xn: number; // normed input of a matmul, [T][max(dim, qDim, ffnDim)]
   q8: number; // int8 activations, [T][kpMax]
   scales: number; // f32[T]
   sums: number; // i32[T]
-  q: Float32Array; // [T][qDim]
-  k: Float32Array; // [T][kvDim]
-  v: Float32Array; // [T][kvDim]
-  att: Float32Array; // [T][qDim]
-  out: Float32Array; // [T][dim]
-  gate: Float32Array; // [T][ffnDim]
-  up: Float32Array; // [T][ffnDim]
-  logits: Float32Array; // [vocab]
+  q: number; // [T][qDim]
+  k: number; // [T][kvDim]
+  v: number; // [T][kvDim]
+  att: number; // [T][qDim]
+  out: number; // [T][dim]
+  gate: number; // [T][ffnDim]
+  up: number; // [T][ffnDim]
+  scores: number; // f64 [T][nHeads][cap]: attention scores, then softmax weights
+  softmaxSums: number; // f64 [T][nHeads]
+  rope: number; // f32 [cap][headDim]: cos then sin of each position (ropeAngles)
+  logits: number; // f32 [vocab]
 }
 
 export class WasmEngine implements Engine {
   readonly backend = 'wasm';
   position = 0;
-  private readonly keys: Float32Array[];
-  private readonly values: Float32Array[];
-  private readonly s: Scratch;
-  private readonly ptr: Record<keyof Scratch, number>;
-  private readonly scores: Float64Array;
+  /** Positions whose RoPE cos/sin are in the table. */
+  private ropeFilled = 0;
+  private profile: WasmProfile | null = null;
+  private lap = 0;
 
   private constructor(
     readonly config: ModelConfig,
     private readonly k: WasmKernels,
     private readonly layers: Layer[],
     private readonly embedding: { ptr: number; type: TensorType; bytes: number },
-    private readonly head: { ptr: number; type: TensorType; bytes: number },
-    private readonly outputNorm: Float32Array,
+    private readonly head: { ptr: number; type: TensorType; bytes: number; edges?: number },
+    private readonly outputNorm: number,
     readonly contextSize: number,
+    /** KV cache positions: contextSize rounded up to the attention kernels' multiple of 4. */
+    private readonly cap: number,
+    private readonly s: Scratch,
     private readonly weightBytes: number,
-  ) {
-    const c = config;
-    const qDim = c.nHeads * c.headDim;
-    const kvDim = c.nKvHeads * c.headDim;
-    const widest = Math.max(c.dim, qDim, c.ffnDim);
-    const floats = { x: c.dim, xn: widest, q: qDim, k: kvDim, v: kvDim, att: qDim, out: c.dim, gate: c.ffnDim, up: c.ffnDim };
-    const ptr = {} as Record<keyof Scratch, number>;
-    for (const [name, width] of Object.entries(floats)) ptr[name as keyof Scratch] = k.alloc(4 * CHUNK * width);
-    ptr.q8 = k.alloc(CHUNK * paddedCols(widest));
-    ptr.scales = k.alloc(4 * CHUNK);
-    ptr.sums = k.alloc(4 * CHUNK);
-    ptr.logits = k.alloc(4 * c.vocabSize);
-    this.ptr = ptr;
-    // Views are made after the last allocation: growing the memory would detach them.
-    const view = (name: keyof typeof floats) => k.f32(ptr[name], CHUNK * floats[name]);
-    this.s = {
-      x: view('x'), xn: view('xn'), q: view('q'), k: view('k'), v: view('v'), att: view('att'), out: view('out'), gate: view('gate'), up: view('up'),
-      q8: ptr.q8, scales: ptr.scales, sums: ptr.sums, logits: k.f32(ptr.logits, c.vocabSize),
-    };
-    this.keys = layers.map(() => new Float32Array(contextSize * kvDim));
-    this.values = layers.map(() => new Float32Array(contextSize * kvDim));
-    this.scores = new Float64Array(contextSize);
-  }
+  ) {}
 
   /** Repacks every ternary matrix into WASM memory, one tensor at a time, and copies the embedding in. */
   static async load(model: ModelFile, kernels: WasmKernels, contextSize = model.config.contextLength): Promise<WasmEngine> {
     const c = model.config;
+    const k = kernels;
+    const qDim = c.nHeads * c.headDim;
+    const kvDim = c.nKvHeads * c.headDim;
+    const ctx = Math.min(contextSize, c.contextLength);
+    const cap = Math.ceil(ctx / 4) * 4;
     let weightBytes = 0;
+    const vector = async (name: string) => {
+      const v = await model.readVector(name);
+      const ptr = k.alloc(v.length * 4, 16);
+      k.f32(ptr, v.length).set(v);
+      return ptr;
+    };
     const slots = new Map(modelSlots(c).map((s) => [s.name, s]));
     const layers: Layer[] = [];
     for (let l = 0; l < c.nLayers; l++) {
@@ -102,30 +121,45 @@ export class WasmEngine implements Engine {
       for (const name of LAYER_TERNARY) {
         const slot = slots.get(b + name)!;
         const bytes = slot.rows * rowBytes(slot.cols);
-        const ptr = kernels.alloc(bytes);
-        const scale = await loadPacked(model, b + name, kernels.u8(ptr, bytes));
+        const ptr = k.alloc(bytes);
+        const scale = await loadPacked(model, b + name, k.u8(ptr, bytes));
         m[name] = { ptr, rows: slot.rows, cols: slot.cols, scale };
         weightBytes += bytes;
       }
       layers.push({
-        attnNorm: await model.readVector(b + 'attn_norm'),
-        attnSubNorm: await model.readVector(b + 'attn_sub_norm'),
-        ffnNorm: await model.readVector(b + 'ffn_norm'),
-        ffnSubNorm: await model.readVector(b + 'ffn_sub_norm'),
+        attnNorm: await vector(b + 'attn_norm'),
+        attnSubNorm: await vector(b + 'attn_sub_norm'),
+        ffnNorm: await vector(b + 'ffn_norm'),
+        ffnSubNorm: await vector(b + 'ffn_sub_norm'),
         m,
+        kt: k.alloc(kvDim * cap * 4, 64),
+        vc: k.alloc(kvDim * cap * 4, 64),
       });
     }
     const loadMatrix = async (name: string) => {
       const info = model.matrixInfo(name);
-      const ptr = kernels.alloc(info.bytes);
-      await model.readMatrix(name, kernels.u8(ptr, info.bytes));
+      const ptr = k.alloc(info.bytes);
+      await model.readMatrix(name, k.u8(ptr, info.bytes));
       weightBytes += info.bytes;
       return { ptr, type: info.type, bytes: info.bytes };
     };
     const embedding = await loadMatrix('token_embd');
-    const head = model.lmHead === 'token_embd' ? embedding : await loadMatrix('output');
-    const ctx = Math.min(contextSize, c.contextLength);
-    return new WasmEngine(c, kernels, layers, embedding, head, await model.readVector('output_norm'), ctx, weightBytes);
+    const head: { ptr: number; type: TensorType; bytes: number; edges?: number } = model.lmHead === 'token_embd' ? { ...embedding } : await loadMatrix('output');
+    // An F16 head runs the cheaper conversion where its edge map allows (the same results).
+    if (head.type === 'F16') head.edges = k.f16EdgeMap(head.ptr, c.vocabSize, c.dim);
+    const outputNorm = await vector('output_norm');
+
+    const widest = Math.max(c.dim, qDim, c.ffnDim);
+    // Cache-line aligned: threads write neighbouring chunks of these.
+    const f32s = (n: number) => k.alloc(4 * n, 64);
+    const s: Scratch = {
+      x: f32s(CHUNK * c.dim), xn: f32s(CHUNK * widest), q8: k.alloc(CHUNK * paddedCols(widest), 64), scales: f32s(CHUNK), sums: f32s(CHUNK),
+      q: f32s(CHUNK * qDim), k: f32s(CHUNK * kvDim), v: f32s(CHUNK * kvDim), att: f32s(CHUNK * qDim), out: f32s(CHUNK * c.dim),
+      gate: f32s(CHUNK * c.ffnDim), up: f32s(CHUNK * c.ffnDim),
+      scores: k.alloc(8 * CHUNK * c.nHeads * cap, 64), softmaxSums: k.alloc(8 * CHUNK * c.nHeads, 64),
+      rope: f32s(cap * c.headDim), logits: f32s(c.vocabSize),
+    };
+    return new WasmEngine(c, k, layers, embedding, head, outputNorm, ctx, cap, s, weightBytes);
   }
 
   forward(tokens: ArrayLike<number>, opts?: { allLogits?: false }): Promise<Float32Array>;
@@ -135,6 +169,11 @@ export class WasmEngine implements Engine {
     if (this.position + tokens.length > this.contextSize) throw new ContextFullError(this.position + tokens.length, this.contextSize);
     for (let i = 0; i < tokens.length; i++) {
       if (!(tokens[i] >= 0 && tokens[i] < this.config.vocabSize)) throw new RangeError(`token id ${tokens[i]} is outside the vocabulary (0..${this.config.vocabSize - 1})`);
+    }
+    if (this.profile) {
+      this.profile.calls++;
+      this.profile.tokens += tokens.length;
+      this.lap = performance.now();
     }
     const all: Float32Array[] = [];
     for (let start = 0; start < tokens.length; start += CHUNK) {
@@ -147,79 +186,143 @@ export class WasmEngine implements Engine {
     return opts?.allLogits ? all : all[all.length - 1];
   }
 
+  /** Times each step of the following forward calls (a clock read per step), until switched off. */
+  setProfiling(on: boolean): void {
+    this.profile = on ? { calls: 0, tokens: 0, ms: Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number> } : null;
+  }
+
+  /** The profile so far, and a fresh one from here on. */
+  takeProfile(): WasmProfile | null {
+    const p = this.profile;
+    if (p) this.setProfiling(true);
+    return p;
+  }
+
+  /** Ends a step of `phase` (profiling only). */
+  private mark(phase: Phase): void {
+    if (!this.profile) return;
+    const now = performance.now();
+    this.profile.ms[phase] += now - this.lap;
+    this.lap = now;
+  }
+
   /** Runs T tokens (positions position..position+T-1) through every layer (spec §1.2). */
   private chunk(tokens: number[]): void {
     const c = this.config;
-    const s = this.s;
+    const { k, s } = this;
     const T = tokens.length;
     const pos0 = this.position;
     const qDim = c.nHeads * c.headDim;
     const kvDim = c.nKvHeads * c.headDim;
-    const group = c.nHeads / c.nKvHeads;
-    const row = (a: Float32Array, t: number, width: number) => a.subarray(t * width, (t + 1) * width);
-    const angles = tokens.map((_, t) => ropeAngles(pos0 + t, c.headDim, c.ropeTheta));
 
-    const emb = this.k.u8(this.embedding.ptr, this.embedding.bytes);
-    for (let t = 0; t < T; t++) dequantRow(this.embedding.type, emb, tokens[t], c.dim, row(s.x, t, c.dim));
+    const x = k.f32(s.x, T * c.dim);
+    const emb = k.u8(this.embedding.ptr, this.embedding.bytes);
+    for (let t = 0; t < T; t++) dequantRow(this.embedding.type, emb, tokens[t], c.dim, x.subarray(t * c.dim, (t + 1) * c.dim));
+    this.fillRope(pos0 + T);
+    this.mark('embed');
 
-    for (let l = 0; l < c.nLayers; l++) {
-      const L = this.layers[l];
+    for (const L of this.layers) {
+      const a: AttentionShape = { T, pos0, heads: c.nHeads, kvHeads: c.nKvHeads, headDim: c.headDim, cap: this.cap, kt: L.kt, vc: L.vc };
       // attention block: q, k and v share one quantized input
-      for (let t = 0; t < T; t++) rmsNorm(row(s.x, t, c.dim), L.attnNorm, c.rmsEps, row(s.xn, t, c.dim));
+      k.rmsNormRows(s.x, L.attnNorm, c.dim, c.rmsEps, s.xn, 0, T);
+      this.mark('norm');
       this.quantize(T, c.dim);
-      this.matmul(L.m.attn_q, T, this.ptr.q);
-      this.matmul(L.m.attn_k, T, this.ptr.k);
-      this.matmul(L.m.attn_v, T, this.ptr.v);
-      for (let t = 0; t < T; t++) {
-        const { cos, sin } = angles[t];
-        for (let h = 0; h < c.nHeads; h++) ropeNeox(s.q.subarray(t * qDim + h * c.headDim, t * qDim + (h + 1) * c.headDim), cos, sin);
-        for (let h = 0; h < c.nKvHeads; h++) ropeNeox(s.k.subarray(t * kvDim + h * c.headDim, t * kvDim + (h + 1) * c.headDim), cos, sin);
-      }
-      this.keys[l].set(s.k.subarray(0, T * kvDim), pos0 * kvDim);
-      this.values[l].set(s.v.subarray(0, T * kvDim), pos0 * kvDim);
-      for (let t = 0; t < T; t++) {
-        for (let h = 0; h < c.nHeads; h++) {
-          const kvOff = Math.floor(h / group) * c.headDim;
-          attendHead(s.q, t * qDim + h * c.headDim, this.keys[l], this.values[l], kvDim, kvOff, pos0 + t + 1, c.headDim, s.att, t * qDim + h * c.headDim, this.scores);
-        }
-        rmsNorm(row(s.att, t, qDim), L.attnSubNorm, c.rmsEps, row(s.xn, t, qDim));
-      }
+      this.matmuls(T, 'qkv', [L.m.attn_q, s.q], [L.m.attn_k, s.k], [L.m.attn_v, s.v]);
+      k.ropeRows(s.q, qDim, c.nHeads, c.headDim, s.rope, pos0, 0, T);
+      k.ropeRows(s.k, kvDim, c.nKvHeads, c.headDim, s.rope, pos0, 0, T);
+      k.kvStore(a, s.k, s.v);
+      this.mark('rope_kv');
+      this.attention(a);
+      this.mark('attention');
+      k.rmsNormRows(s.att, L.attnSubNorm, qDim, c.rmsEps, s.xn, 0, T);
+      this.mark('norm');
       this.quantize(T, qDim);
-      this.matmul(L.m.attn_output, T, this.ptr.out);
-      addRows(s.x, s.out, T * c.dim);
+      this.matmuls(T, 'attn_output', [L.m.attn_output, s.out]);
+      k.addInto(s.x, s.out, T * c.dim);
+      this.mark('residual');
 
       // feed-forward block: gate and up share one quantized input
-      for (let t = 0; t < T; t++) rmsNorm(row(s.x, t, c.dim), L.ffnNorm, c.rmsEps, row(s.xn, t, c.dim));
+      k.rmsNormRows(s.x, L.ffnNorm, c.dim, c.rmsEps, s.xn, 0, T);
+      this.mark('norm');
       this.quantize(T, c.dim);
-      this.matmul(L.m.ffn_gate, T, this.ptr.gate);
-      this.matmul(L.m.ffn_up, T, this.ptr.up);
-      for (let t = 0; t < T; t++) {
-        gatedActivation(row(s.gate, t, c.ffnDim), row(s.up, t, c.ffnDim), c.activation);
-        rmsNorm(row(s.gate, t, c.ffnDim), L.ffnSubNorm, c.rmsEps, row(s.xn, t, c.ffnDim));
+      this.matmuls(T, 'ffn_gate_up', [L.m.ffn_gate, s.gate], [L.m.ffn_up, s.up]);
+      if (c.activation === 'relu2') {
+        k.relu2Gate(s.gate, s.up, T * c.ffnDim);
+      } else {
+        const gate = k.f32(s.gate, T * c.ffnDim), up = k.f32(s.up, T * c.ffnDim);
+        for (let t = 0; t < T; t++) gatedActivation(gate.subarray(t * c.ffnDim, (t + 1) * c.ffnDim), up.subarray(t * c.ffnDim, (t + 1) * c.ffnDim), c.activation);
       }
+      this.mark('ffn_act');
+      k.rmsNormRows(s.gate, L.ffnSubNorm, c.ffnDim, c.rmsEps, s.xn, 0, T);
+      this.mark('norm');
       this.quantize(T, c.ffnDim);
-      this.matmul(L.m.ffn_down, T, this.ptr.out);
-      addRows(s.x, s.out, T * c.dim);
+      this.matmuls(T, 'ffn_down', [L.m.ffn_down, s.out]);
+      k.addInto(s.x, s.out, T * c.dim);
+      this.mark('residual');
     }
     this.position += T;
   }
 
-  /** Per-token int8 quantization of the first T rows of `xn` (row width `cols`). */
-  private quantize(T: number, cols: number): void {
-    this.k.quantizeRows(this.ptr.xn, cols, this.s.q8, this.s.scales, this.s.sums, 0, T);
+  /**
+   * attendHead of math.ts for every token and head of the chunk, into att: scores in WASM, the
+   * softmax here (Math.exp is the reference's own), the weighted values in WASM.
+   */
+  private attention(a: AttentionShape): void {
+    const { k, s, cap } = this;
+    const heads = a.heads;
+    k.attentionScores(a, s.q, heads * a.headDim, 1 / Math.sqrt(a.headDim), s.scores);
+    const scores = new Float64Array(k.memory.buffer, s.scores, a.T * heads * cap);
+    const sums = new Float64Array(k.memory.buffer, s.softmaxSums, a.T * heads);
+    for (let t = 0; t < a.T; t++) {
+      const n = a.pos0 + t + 1;
+      for (let h = 0; h < heads; h++) {
+        const at = (t * heads + h) * cap;
+        let max = -Infinity;
+        for (let i = at; i < at + n; i++) max = Math.max(max, scores[i]);
+        let sum = 0;
+        for (let i = at; i < at + n; i++) {
+          scores[i] = Math.exp(scores[i] - max);
+          sum += scores[i];
+        }
+        sums[t * heads + h] = sum;
+      }
+    }
+    k.attentionValues(a, s.scores, s.softmaxSums, s.att, heads * a.headDim);
   }
 
-  private matmul(m: Matrix, T: number, outPtr: number): void {
-    this.k.ternaryMatmul(m.ptr, m.rows, m.cols, m.scale, this.s.q8, this.s.scales, this.s.sums, T, outPtr, 0, m.rows);
+  /** RoPE cos/sin of positions up to `end` (exclusive) into the table, computed once per position. */
+  private fillRope(end: number): void {
+    const hd = this.config.headDim;
+    const table = this.k.f32(this.s.rope, this.cap * hd);
+    for (let pos = this.ropeFilled; pos < end; pos++) {
+      const { cos, sin } = ropeAngles(pos, hd, this.config.ropeTheta);
+      table.set(cos, pos * hd);
+      table.set(sin, pos * hd + hd / 2);
+    }
+    this.ropeFilled = Math.max(this.ropeFilled, end);
+  }
+
+  /** Per-token int8 quantization of the first T rows of `xn` (row width `cols`). */
+  private quantize(T: number, cols: number): void {
+    this.k.quantizeRows(this.s.xn, cols, this.s.q8, this.s.scales, this.s.sums, 0, T);
+    this.mark('quantize');
+  }
+
+  /** Matrices that share the quantized input, as one call (one job for a thread pool). */
+  private matmuls(T: number, phase: Phase, ...mats: [Matrix, number][]): void {
+    this.k.matmuls(mats.map(([m, y]) => ({ w: m.ptr, rows: m.rows, cols: m.cols, wscale: m.scale, y })), this.s.q8, this.s.scales, this.s.sums, T);
+    this.mark(phase);
   }
 
   /** Final norm and LM head for token row t of the last chunk. */
   private logits(t: number): Float32Array {
     const c = this.config;
-    const hn = this.s.xn.subarray(0, c.dim);
-    rmsNorm(this.s.x.subarray(t * c.dim, (t + 1) * c.dim), this.outputNorm, c.rmsEps, hn);
-    this.k.lmHead(this.head.type, this.head.ptr, c.vocabSize, c.dim, this.ptr.xn, this.ptr.logits, 0, c.vocabSize);
-    return this.s.logits.slice();
+    const { k, s } = this;
+    k.rmsNormRows(s.x + t * c.dim * 4, this.outputNorm, c.dim, c.rmsEps, s.xn, 0, 1);
+    k.lmHead(this.head.type, this.head.ptr, c.vocabSize, c.dim, s.xn, s.logits, 0, c.vocabSize, this.head.edges);
+    const logits = k.f32(s.logits, c.vocabSize).slice();
+    this.mark('lm_head');
+    return logits;
   }
 
   truncate(position: number): void {
@@ -228,12 +331,10 @@ export class WasmEngine implements Engine {
   }
 
   memory(): MemoryStats {
-    return { weightBytes: this.weightBytes, kvCacheBytes: 2 * this.keys.reduce((a, k) => a + k.byteLength, 0), wasmHeapBytes: this.k.memoryBytes };
+    const kvDim = this.config.nKvHeads * this.config.headDim;
+    return { weightBytes: this.weightBytes, kvCacheBytes: 2 * this.layers.length * kvDim * this.cap * 4, wasmHeapBytes: this.k.memoryBytes };
   }
 
+  /** Nothing to free here: the kernels (their memory and threads) belong to the caller. */
   dispose(): void {}
-}
-
-function addRows(x: Float32Array, y: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) x[i] = f32(x[i] + y[i]);
 }

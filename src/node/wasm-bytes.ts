@@ -3,10 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import { supportsRelaxedSimd } from '../engine/wasm/kernels.ts';
 
-export type KernelBuild = 'simd' | 'relaxed';
+/** The builds of scripts/build-wasm.mjs; the -threads ones import a shared memory and run a thread pool. */
+export type KernelBuild = 'simd' | 'relaxed' | 'simd-threads' | 'relaxed-threads';
+
+/** The build to run here: relaxed SIMD where this Node supports it, threaded for more than one thread. */
+export function nodeKernelBuild(threads = 1): KernelBuild {
+  const base = supportsRelaxedSimd() ? 'relaxed' : 'simd';
+  return threads > 1 ? `${base}-threads` : base;
+}
 
 /** Bytes of kernels-<build>.wasm; by default the relaxed build where this Node supports it. */
-export async function wasmKernelBytes(build: KernelBuild = supportsRelaxedSimd() ? 'relaxed' : 'simd'): Promise<Uint8Array<ArrayBuffer>> {
+export async function wasmKernelBytes(build: KernelBuild = nodeKernelBuild()): Promise<Uint8Array<ArrayBuffer>> {
   const url = new URL(`../engine/wasm/build/kernels-${build}.wasm`, import.meta.url);
   try {
     return new Uint8Array(await readFile(url));

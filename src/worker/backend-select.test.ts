@@ -12,6 +12,8 @@ import { openBackend, type BackendEnv, type BackendPhase } from './backend-selec
 import { firstMismatch, gpuSelfTest } from './gpu-self-test.ts';
 import { GpuContext } from '../engine/webgpu/context.ts';
 import { gpuNeeds } from '../engine/webgpu-engine.ts';
+import { ReferenceEngine } from '../engine/reference.ts';
+import { spawnNodeThread } from '../node/kernel-threads.ts';
 
 let model: ModelFile;
 let gpu: GPU;
@@ -116,5 +118,26 @@ describe('gpuSelfTest', () => {
     expect(firstMismatch('X', new Float32Array([1, -0]), new Float32Array([1, 0]))).toBe('X output 1 is 0, the CPU computes 0');
     expect(firstMismatch('X', new Float32Array([NaN]), new Float32Array([NaN]))).toBeUndefined();
     expect(firstMismatch('X', new Float32Array([NaN]), new Float32Array([3]))).toBe('X output 0 is NaN, the CPU computes 3');
+  });
+});
+
+describe('WASM threads', () => {
+  test('run where a thread can be started, capped by the request and the cores, with the same logits as one thread', async () => {
+    const threaded: BackendEnv = { ...env(undefined), spawnThread: spawnNodeThread, cores: 3 };
+    const opened = await openBackend(model, 'wasm', 32, threaded, undefined, 2);
+    const all = await openBackend(model, 'wasm', 32, threaded);
+    const single = await openBackend(model, 'wasm', 32, env(undefined), undefined, 4);
+    try {
+      expect([opened.info.threads, all.info.threads, single.info.threads]).toEqual([2, 3, 1]);
+      const reference = await ReferenceEngine.load(model, 32);
+      const prompt = [1, 20, 300, 40, 5];
+      const want = await reference.forward(prompt);
+      for (const o of [opened, all, single]) {
+        const got = await o.engine.forward(prompt);
+        expect(got.every((v, i) => Object.is(v, want[i])), `${o.info.threads} threads`).toBe(true);
+      }
+    } finally {
+      for (const o of [opened, all, single]) o.release();
+    }
   });
 });

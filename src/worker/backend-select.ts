@@ -3,7 +3,7 @@
 // (SwiftShader and the like) is slower than the WASM engine, so it is used only when forced.
 import type { Engine } from '../engine/engine.ts';
 import { GpuContext, type ShaderLibrary } from '../engine/webgpu/context.ts';
-import { supportsRelaxedSimd, WasmKernels } from '../engine/wasm/kernels.ts';
+import { supportsRelaxedSimd, threadsAvailable, WasmKernels, type SpawnThread } from '../engine/wasm/kernels.ts';
 import { WasmEngine } from '../engine/wasm-engine.ts';
 import { gpuNeeds, WebGpuEngine } from '../engine/webgpu-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
@@ -15,32 +15,44 @@ export interface BackendEnv {
   /** navigator.gpu, where there is one. */
   gpu: GPU | undefined;
   shaders(): ShaderLibrary;
-  /** A WASM kernel build, compiled or as bytes. */
-  wasmKernels(build: 'simd' | 'relaxed'): Promise<WebAssembly.Module | BufferSource>;
+  /** A WASM kernel build, compiled or as bytes (the -threads builds run a thread pool). */
+  wasmKernels(build: WasmBuild): Promise<WebAssembly.Module | BufferSource>;
+  /** Starts a kernel helper thread; without it the WASM engine runs on one thread. */
+  spawnThread?: SpawnThread;
+  /** Logical cores (navigator.hardwareConcurrency). */
+  cores?: number;
 }
+
+export type WasmBuild = 'simd' | 'relaxed' | 'simd-threads' | 'relaxed-threads';
 
 export type BackendPhase = 'compile' | 'self-test' | 'weights';
 
 export interface OpenedBackend {
   engine: Engine;
   info: BackendInfo;
-  /** The WebGPU device the engine runs on, to watch for its loss and to release it. */
+  /** The WebGPU device the engine runs on, to watch for its loss. */
   gpu?: GpuContext;
+  /** Frees the engine and what runs it (WASM kernel threads, the GPU device). */
+  release(): void;
 }
 
 type AdapterReport = NonNullable<BackendInfo['adapter']>;
 
+/** Beyond this, decode is bound by memory bandwidth and more threads only contend for it. */
+const MAX_THREADS = 8;
+
 /**
- * WASM threads to run. One, until the engine has a thread pool; the pool's count will be chosen
- * here: `crossOriginIsolated ? min(navigator.hardwareConcurrency, cap) : 1` (threads need
- * SharedArrayBuffer, which only a cross-origin isolated page has).
+ * WASM threads to run: `requested` (default: every core), capped; one where threads cannot run
+ * (no SharedArrayBuffer without cross-origin isolation, or no way to start a thread).
  */
-export function wasmThreads(): number {
-  return 1;
+export function wasmThreads(env: BackendEnv, requested?: number): number {
+  if (!env.spawnThread || !threadsAvailable()) return 1;
+  return Math.max(1, Math.min(requested ?? env.cores ?? 1, MAX_THREADS));
 }
 
-export async function openBackend(model: ModelFile, choice: BackendChoice, contextSize: number, env: BackendEnv, onPhase: (phase: BackendPhase) => void = () => {}): Promise<OpenedBackend> {
-  if (choice === 'wasm') return openWasm(model, contextSize, env, onPhase, 'WASM (chosen)');
+export async function openBackend(model: ModelFile, choice: BackendChoice, contextSize: number, env: BackendEnv, onPhase: (phase: BackendPhase) => void = () => {}, threads?: number): Promise<OpenedBackend> {
+  const wasm = (reason: string, adapter?: AdapterReport) => openWasm(model, contextSize, env, onPhase, reason, wasmThreads(env, threads), adapter);
+  if (choice === 'wasm') return wasm('WASM (chosen)');
   if (choice === 'webgpu') {
     onPhase('compile');
     const ctx = await GpuContext.open(env.gpu, env.shaders(), gpuNeeds(model, contextSize));
@@ -53,7 +65,7 @@ export async function openBackend(model: ModelFile, choice: BackendChoice, conte
   }
 
   const probe = await probeAdapter(env.gpu);
-  if (probe.wasm) return openWasm(model, contextSize, env, onPhase, `WASM: ${probe.wasm}`, probe.adapter);
+  if (probe.wasm) return wasm(`WASM: ${probe.wasm}`, probe.adapter);
   let ctx: GpuContext | undefined;
   let failure: string;
   try {
@@ -67,7 +79,7 @@ export async function openBackend(model: ModelFile, choice: BackendChoice, conte
     failure = `WebGPU failed: ${(e as Error).message}`;
   }
   ctx?.device.destroy();
-  return openWasm(model, contextSize, env, onPhase, `WASM: ${failure}`, probe.adapter);
+  return wasm(`WASM: ${failure}`, probe.adapter);
 }
 
 /** Why 'auto' should not use the GPU at all, if so. */
@@ -84,15 +96,29 @@ async function probeAdapter(gpu: GPU | undefined): Promise<{ wasm?: string; adap
 async function openWebGpu(model: ModelFile, contextSize: number, ctx: GpuContext, onPhase: (phase: BackendPhase) => void, reason: string): Promise<OpenedBackend> {
   onPhase('weights');
   const engine = await WebGpuEngine.load(model, ctx, contextSize);
-  return { engine, gpu: ctx, info: { backend: 'webgpu', reason, adapter: report(ctx), threads: 1, relaxedSimd: false } };
+  const release = () => {
+    engine.dispose();
+    ctx.device.destroy();
+  };
+  return { engine, gpu: ctx, release, info: { backend: 'webgpu', reason, adapter: report(ctx), threads: 1, relaxedSimd: false } };
 }
 
-async function openWasm(model: ModelFile, contextSize: number, env: BackendEnv, onPhase: (phase: BackendPhase) => void, reason: string, adapter?: AdapterReport): Promise<OpenedBackend> {
+async function openWasm(model: ModelFile, contextSize: number, env: BackendEnv, onPhase: (phase: BackendPhase) => void, reason: string, threads: number, adapter?: AdapterReport): Promise<OpenedBackend> {
   onPhase('compile');
-  const kernels = await WasmKernels.create(await env.wasmKernels(supportsRelaxedSimd() ? 'relaxed' : 'simd'));
-  onPhase('weights');
-  const engine = await WasmEngine.load(model, kernels, contextSize);
-  return { engine, info: { backend: 'wasm', reason, adapter, threads: wasmThreads(), relaxedSimd: kernels.relaxed } };
+  const build: WasmBuild = `${supportsRelaxedSimd() ? 'relaxed' : 'simd'}${threads > 1 ? '-threads' : ''}`;
+  const kernels = await WasmKernels.create(await env.wasmKernels(build), { threads, spawn: env.spawnThread });
+  try {
+    onPhase('weights');
+    const engine = await WasmEngine.load(model, kernels, contextSize);
+    const release = () => {
+      engine.dispose();
+      kernels.dispose();
+    };
+    return { engine, release, info: { backend: 'wasm', reason, adapter, threads, relaxedSimd: kernels.relaxed } };
+  } catch (e) {
+    kernels.dispose();
+    throw e;
+  }
 }
 
 const report = (ctx: GpuContext) => adapterReport(ctx.adapterInfo, ctx.isFallbackAdapter);

@@ -35,12 +35,8 @@ export async function benchTarget(req: BenchRequest, env: BackendEnv, loaded: Om
   const m = req.model;
   const model = await openBenchModel({ shape: m.shape, format: m.format, embedding: m.embedding, seed: m.seed });
   progress({ phase: 'load' });
-  const opened = await openBackend(model, req.backend, benchContext(req), env);
-  const release = () => {
-    opened.engine.dispose();
-    opened.gpu?.device.destroy();
-  };
-  return { model, name: `random ${m.shapeName} ${m.format}`, engine: opened.engine, backend: opened.info, loadMs: performance.now() - t0, release };
+  const opened = await openBackend(model, req.backend, benchContext(req), env, undefined, req.threads);
+  return { model, name: `random ${m.shapeName} ${m.format}`, engine: opened.engine, backend: opened.info, loadMs: performance.now() - t0, release: opened.release };
 }
 
 export async function runBench(req: BenchRequest, t: BenchTarget, stop: { signal: AbortSignal; betweenSteps: () => Promise<void> }, progress: (p: Progress) => void): Promise<BenchResult> {

@@ -2,7 +2,10 @@
 // browser provides, the model cache in IndexedDB, navigator.gpu, and the WASM kernel builds and
 // WGSL shaders that Vite bundles.
 import relaxedUrl from '../engine/wasm/build/kernels-relaxed.wasm?url';
+import relaxedThreadsUrl from '../engine/wasm/build/kernels-relaxed-threads.wasm?url';
 import simdUrl from '../engine/wasm/build/kernels-simd.wasm?url';
+import simdThreadsUrl from '../engine/wasm/build/kernels-simd-threads.wasm?url';
+import { spawnKernelWorker } from '../engine/wasm/browser-threads.ts';
 import { shaderLibrary } from '../engine/webgpu/shaders-vite.ts';
 import { ModelStore } from '../storage/model-store.ts';
 import { EngineHost } from './host.ts';
@@ -25,8 +28,10 @@ const host = new EngineHost({
   backend: {
     gpu: navigator.gpu,
     shaders: shaderLibrary,
+    spawnThread: spawnKernelWorker,
+    cores: navigator.hardwareConcurrency,
     async wasmKernels(build) {
-      const url = build === 'relaxed' ? relaxedUrl : simdUrl;
+      const url = { relaxed: relaxedUrl, simd: simdUrl, 'relaxed-threads': relaxedThreadsUrl, 'simd-threads': simdThreadsUrl }[build];
       const response = await fetch(url);
       if (!response.ok) throw new Error(`the WASM kernels (${url}) could not be fetched: HTTP ${response.status}`);
       return response.arrayBuffer();

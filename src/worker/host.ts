@@ -44,6 +44,7 @@ interface Loaded {
   model: ModelSummary;
   backend: BackendInfo;
   gpu?: GpuContext;
+  release(): void;
   /** Set when the GPU device was lost: the model must be loaded again. */
   lost?: string;
 }
@@ -201,6 +202,7 @@ export class EngineHost {
       },
       backend: opened.info,
       gpu: opened.gpu,
+      release: opened.release,
     };
     this.loaded = loaded;
     void opened.gpu?.device.lost.then((info) => {
@@ -219,8 +221,7 @@ export class EngineHost {
   private release(): void {
     const l = this.loaded;
     this.loaded = undefined;
-    l?.session.engine.dispose();
-    l?.gpu?.device.destroy();
+    l?.release();
   }
 }
 

@@ -1,16 +1,20 @@
-// The LM-head kernels (SIMD128 build) against dotLanes8 of float-codecs' dequantRow, bit for bit,
+// The LM-head kernels (SIMD128 builds) against dotLanes8 of float-codecs' dequantRow, bit for bit,
 // for every embedding type on fresh random inputs (seed in the suite name; WASM_TEST_SEED=<seed>
-// replays). Run `npm run build:wasm` first.
-import { describe, expect, it } from 'vitest';
+// replays), each case single-threaded and on pools of 1, 2 and 3 threads (test-kernels.ts). Run
+// `npm run build:wasm` first.
+import { afterAll, describe, expect, it } from 'vitest';
 import { wasmKernelBytes } from '../../node/wasm-bytes.ts';
 import { dequantRow, quantizeRows } from '../../model/float-codecs.ts';
 import type { TensorType } from '../../model/tensor-types.ts';
 import { rng, testSeed, type Rng } from '../../testing/random.ts';
 import { dotLanes8 } from '../math.ts';
 import { WasmKernels } from './kernels.ts';
+import { KernelVariants } from './test-kernels.ts';
 
 const SEED = testSeed('WASM_TEST_SEED');
 const MODULE = new WebAssembly.Module(await wasmKernelBytes('simd'));
+const VARIANTS = await KernelVariants.start();
+afterAll(() => VARIANTS.dispose());
 const SENTINEL = 1234.5;
 
 type LmType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q6_K';
@@ -70,36 +74,65 @@ function hVector(cols: number, rnd: Rng): Float32Array {
   });
 }
 
-function checkLmHead(type: LmType, kind: EKind, rows: number, cols: number, r0 = 0, r1 = rows): void {
-  const label = `${type} ${kind} ${rows}x${cols} [${r0},${r1})`;
+/**
+ * Runs lmHead on every kernel variant against dotLanes8; `mapped` (F16) passes the edge map, and
+ * `hMax` puts one h element of that magnitude in (at or above 2^16 the kernel must not scale h).
+ */
+function checkLmHead(type: LmType, kind: EKind, rows: number, cols: number, r0 = 0, r1 = rows, opts: { mapped?: boolean; hMax?: number } = {}): void {
+  const label = `${type} ${kind} ${rows}x${cols} [${r0},${r1})${opts.mapped ? ' mapped' : ''}${opts.hMax ? ` |h| ${opts.hMax}` : ''}`;
   const rnd = rng(SEED, label);
   const bytes = matrix(type, kind, rows, cols, rnd);
   const h = hVector(cols, rnd);
-  const k = WasmKernels.fromModule(MODULE);
-  const e = k.alloc(bytes.length);
-  k.u8(e, bytes.length).set(bytes);
-  const hp = k.alloc(cols * 4);
-  k.f32(hp, cols).set(h);
-  const out = k.alloc(rows * 4);
-  k.f32(out, rows).fill(SENTINEL);
-  k.lmHead(type as TensorType, e, rows, cols, hp, out, r0, r1);
-
-  const got = k.f32(out, rows);
+  if (opts.hMax !== undefined) h[rnd.int(cols)] = (rnd() < 0.5 ? -1 : 1) * opts.hMax;
+  const want = new Float32Array(rows).fill(SENTINEL);
   const row = new Float32Array(cols);
-  for (let v = 0; v < rows; v++) {
-    let want = SENTINEL;
-    if (v >= r0 && v < r1) {
-      dequantRow(type, bytes, v, cols, row);
-      want = dotLanes8(row, h);
+  for (let v = r0; v < r1; v++) {
+    dequantRow(type, bytes, v, cols, row);
+    want[v] = dotLanes8(row, h);
+  }
+  for (const { label: variant, k } of VARIANTS.all()) {
+    const e = k.alloc(bytes.length);
+    k.u8(e, bytes.length).set(bytes);
+    const hp = k.alloc(cols * 4);
+    k.f32(hp, cols).set(h);
+    const out = k.alloc(rows * 4);
+    k.f32(out, rows).fill(SENTINEL);
+    const edges = opts.mapped ? k.f16EdgeMap(e, rows, cols) : undefined;
+    if (edges !== undefined) expectSame(`${label} ${variant} edge map`, k.u8(edges, rows * Math.ceil(cols / 256) * 4), edgeMap(bytes, rows, cols));
+    k.lmHead(type as TensorType, e, rows, cols, hp, out, r0, r1, edges);
+    const got = k.f32(out, rows);
+    for (let v = 0; v < rows; v++) {
+      if (!Object.is(got[v], want[v])) throw new Error(`${label} ${variant}: out[${v}] is ${got[v]}, want ${want[v]} (replay: WASM_TEST_SEED=${SEED})`);
     }
-    if (!Object.is(got[v], want)) throw new Error(`${label}: out[${v}] is ${got[v]}, want ${want} (replay: WASM_TEST_SEED=${SEED})`);
+  }
+}
+
+/** The edge map as f16Edges must write it: bit (i / 8) % 32 of u32 word i / 256 per row, set for a subnormal, inf or NaN. */
+function edgeMap(bytes: Uint8Array, rows: number, cols: number): Uint8Array {
+  const words = Math.ceil(cols / 256);
+  const map = new Uint32Array(rows * words);
+  const f16 = new Uint16Array(bytes.buffer, bytes.byteOffset, rows * cols);
+  for (let v = 0; v < rows; v++) {
+    for (let i = 0; i < cols; i++) {
+      const x = f16[v * cols + i];
+      const exp = (x >> 10) & 31;
+      if ((exp === 0 && (x & 0x3ff) !== 0) || exp === 31) map[v * words + (i >> 8)] |= 1 << ((i & 255) >> 3);
+    }
+  }
+  return new Uint8Array(map.buffer);
+}
+
+function expectSame(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) throw new Error(`${what}: [${i}] is ${got[i]}, want ${want[i]} (replay: WASM_TEST_SEED=${SEED})`);
   }
 }
 
 const TYPES: LmType[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q6_K'];
 const ROWS = [1, 3, 17, 64, 257, 1001];
 
-describe(`WASM LM head, SIMD128 build (WASM_TEST_SEED=${SEED})`, () => {
+describe(`WASM LM head, SIMD128 builds at 1-3 threads (WASM_TEST_SEED=${SEED})`, () => {
   it.each(TYPES.flatMap((type) => ROWS.flatMap((rows) => (['values', 'bits'] as const).map((kind) => ({ type, rows, kind })))))(
     '$type $kind, $rows rows x 2560',
     ({ type, rows, kind }) => checkLmHead(type, kind, rows, 2560),
@@ -117,6 +150,29 @@ describe(`WASM LM head, SIMD128 build (WASM_TEST_SEED=${SEED})`, () => {
 
   it.each(TYPES.map((type) => ({ type })))('$type: inf and NaN (elements and block scales) stay exact', ({ type }) => {
     checkLmHead(type, 'special', 10, 512);
+  });
+
+  it.each(ROWS.flatMap((rows) => (['values', 'bits'] as const).map((kind) => ({ rows, kind }))))('F16 with its edge map: $kind, $rows rows x 2560', ({ rows, kind }) => {
+    checkLmHead('F16', kind, rows, 2560, 0, rows, { mapped: true });
+  });
+
+  it.each([8, 24, 248, 256, 264, 1000, 2304])('F16 with its edge map: bits, 19 rows x %i (partial map words)', (cols) => {
+    checkLmHead('F16', 'bits', 19, cols, 0, 19, { mapped: true });
+  });
+
+  it('F16 with its edge map: inf and NaN, a row range, and |h| at the scaling bound', () => {
+    checkLmHead('F16', 'special', 10, 512, 0, 10, { mapped: true });
+    checkLmHead('F16', 'bits', 257, 512, 5, 250, { mapped: true });
+    checkLmHead('F16', 'values', 64, 512, 0, 64, { mapped: true, hMax: 65535.99609375 });
+    checkLmHead('F16', 'values', 64, 512, 0, 64, { mapped: true, hMax: 65536 });
+    checkLmHead('F16', 'values', 64, 512, 0, 64, { mapped: true, hMax: Infinity });
+    checkLmHead('F16', 'values', 64, 512, 0, 64, { mapped: true, hMax: 1e30 });
+  });
+
+  it('rejects an edge map for other types', () => {
+    const k = WasmKernels.fromModule(MODULE);
+    const p = k.alloc(4096);
+    expect(() => k.lmHead('BF16', p, 1, 512, p, p, 0, 1, p)).toThrow(/edge map is for F16/);
   });
 
   it('rejects Q6_K rows that are not whole blocks', () => {

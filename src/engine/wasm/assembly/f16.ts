@@ -9,6 +9,16 @@
   return i32x4.add(v128.and(i32x4.shl(hs, 13), i32x4.splat(0x8fffe000)), i32x4.splat(112 << 23));
 }
 
+/**
+ * f16 patterns, sign-extended into i32 lanes, whose exponent is 1..30 (or ±0), as the f32 of the
+ * value times 2^-112: sign to bit 31, exponent and mantissa to bits 27:13, i.e. the f16 fields
+ * read with the f32 bias. Two integer ops and no rebias add; the 2^-112 is made up by the
+ * caller. (Exponent 0 gives f32 subnormals, exponent 31 finite numbers: not for those.)
+ */
+@inline export function f16x4Scaled(hs: v128): v128 {
+  return v128.and(i32x4.shl(hs, 13), i32x4.splat(0x8fffe000));
+}
+
 /** Any f16 patterns (sign-extended into i32 lanes), zeros, subnormals, inf and NaN included. */
 @inline export function f16x4(hs: v128): v128 {
   const mag = v128.and(hs, i32x4.splat(0x7fff));

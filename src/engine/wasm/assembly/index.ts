@@ -1,9 +1,11 @@
 // Entry of the kernels module: pure functions of pointers into the imported memory, so several
-// instances (threads) can share one memory. Built twice: SIMD128, and SIMD128 + relaxed SIMD.
+// instances (threads) can share one memory. Built as SIMD128 and as SIMD128 + relaxed SIMD, each
+// once for a plain memory and once, through threads.ts, for a shared one.
 
 export { quantizeRows } from './quantize';
 export { gemv, gemm } from './ternary';
-export { lmHeadF32, lmHeadF16, lmHeadBF16, lmHeadQ8_0, lmHeadQ6_K } from './lmhead';
+export { rmsNormRows, ropeRows, relu2Gate, addInto, attnScoresUnits, attnValuesUnits, kvStore } from './floats';
+export { lmHeadF32, lmHeadF16, lmHeadF16Mapped, f16Edges, lmHeadBF16, lmHeadQ8_0, lmHeadQ6_K } from './lmhead';
 
 /** First byte free for the host's allocator: everything below is the module's static data. */
 export function heapBase(): usize {
