@@ -4,10 +4,9 @@
 // GPU time from timestamp-query, dispatches, submissions, bytes per token, GB/s achieved) beside
 // a plain copy kernel's bandwidth on the same adapter. With --backend wasm (--threads N for a
 // kernel thread pool), --phases times each step of a profiled prefill and decode run.
-import { rowBytes } from '../engine/layout.ts';
 import type { ModelFile } from '../model/model-file.ts';
-import { modelSlots } from '../model/tensors.ts';
-import { createEngine, median, parseBackend, parseCommand, parseNumber, parseThreads, printJson, requireModelArg, UsageError } from './common.ts';
+import { benchTokens, measure, type SampleStats } from '../bench/measure.ts';
+import { createEngine, parseBackend, parseCommand, parseNumber, parseThreads, printJson, requireModelArg, UsageError } from './common.ts';
 import { openModelPath } from '../node/model-files.ts';
 import { measureCopyBandwidth, type CopyBandwidth } from '../engine/webgpu/bandwidth.ts';
 import { GpuContext } from '../engine/webgpu/context.ts';
@@ -19,12 +18,6 @@ import { loadShaderLibrary } from '../node/shaders.ts';
 
 const USAGE = 'bitnet-web bench MODEL [-p 128] [-n 64] [-r 3] [--backend reference|wasm|webgpu] [--threads 1] [--phases] [--profile] [--copy-mb 128] [--json]';
 const SOFTWARE_NOTE = 'software adapter: CPU emulation';
-
-/** Bytes a decode step streams: every packed ternary matrix once, plus the LM head. */
-export function decodeBytesPerToken(model: ModelFile): number {
-  const ternary = modelSlots(model.config).filter((s) => s.kind === 'ternary').reduce((a, s) => a + s.rows * rowBytes(s.cols), 0);
-  return ternary + model.matrixInfo(model.lmHead).bytes;
-}
 
 /** The adapter as the bench reports it; `note` flags software rasterizers, whose figures are CPU emulation. */
 export function adapterReport(ctx: GpuContext) {
@@ -82,13 +75,6 @@ async function profilingEngine(model: ModelFile, contextSize: number): Promise<W
   return WebGpuEngine.load(model, ctx, contextSize);
 }
 
-function stats(samples: number[]) {
-  const m = median(samples);
-  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  const sd = Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, samples.length - 1));
-  return { median: m, mean, stddev: sd, min: Math.min(...samples), max: Math.max(...samples), samples };
-}
-
 export async function bench(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, {
     p: { type: 'string', short: 'p' }, n: { type: 'string', short: 'n' }, r: { type: 'string', short: 'r' }, backend: { type: 'string' },
@@ -108,26 +94,9 @@ export async function bench(argv: string[]): Promise<void> {
     const vocab = model.config.vocabSize;
     const contextSize = Math.max(p, n + 1, 1);
     const engine = values.profile ? await profilingEngine(model, contextSize) : await createEngine(model, backend, contextSize, threads);
-    const tokens = (len: number, salt: number) => Array.from({ length: len }, (_, i) => (i * 7919 + salt * 104729) % vocab);
-    const pp: number[] = [];
-    const tg: number[] = [];
+    const tokens = (len: number, salt: number) => benchTokens(len, salt, vocab);
     try {
-      await engine.forward([0]); // warm-up: first touches of weights and caches
-      for (let rep = 0; rep < r; rep++) {
-        if (p > 0) {
-          engine.truncate(0);
-          const t0 = performance.now();
-          await engine.forward(tokens(p, rep));
-          pp.push(p / ((performance.now() - t0) / 1000));
-        }
-        if (n > 0) {
-          engine.truncate(0);
-          const ids = tokens(n, rep + 1);
-          const t0 = performance.now();
-          for (const id of ids) await engine.forward([id]);
-          tg.push(n / ((performance.now() - t0) / 1000));
-        }
-      }
+      const figures = await measure(engine, model, { p, n, r });
       // Profiled runs after the timed ones, so that the timings above are of the normal path.
       let profile: { prefill: ProfileSummary | null; decode: ProfileSummary | null; copy: CopyBandwidth } | undefined;
       if (values.profile && engine instanceof WebGpuEngine) {
@@ -160,15 +129,11 @@ export async function bench(argv: string[]): Promise<void> {
         }
         engine.setProfiling(false);
       }
-      const bytes = decodeBytesPerToken(model);
-      const tgStats = n > 0 ? stats(tg) : undefined;
       const adapter = engine instanceof WebGpuEngine ? adapterReport(engine.gpu) : undefined;
       const decodeGb = profile?.decode?.gbPerS ?? null;
       const result = {
-        model: positionals[0], backend, threads, weight_format: model.weightFormat, embedding_type: model.embeddingType, p, n, r,
-        prefill_tok_s: p > 0 ? median(pp) : null, decode_tok_s: tgStats?.median ?? null,
-        prefill: p > 0 ? stats(pp) : null, decode: tgStats ?? null,
-        decode_bytes_per_token: bytes, decode_gb_s: tgStats ? (tgStats.median * bytes) / 1e9 : null, memory: engine.memory(),
+        model: positionals[0], backend, threads, weight_format: model.weightFormat, embedding_type: model.embeddingType,
+        ...figures,
         ...(adapter ? { adapter } : {}),
         ...(profile
           ? {
@@ -193,11 +158,11 @@ export async function bench(argv: string[]): Promise<void> {
           : {}),
       };
       if (values.json) return printJson(result);
-      const row = (name: string, s: ReturnType<typeof stats> | null) => s && console.log(`${name.padEnd(8)} ${s.median.toFixed(2).padStart(9)} tok/s  (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}, sd ${s.stddev.toFixed(2)}, ${r} runs)`);
+      const row = (name: string, s: SampleStats | null) => s && console.log(`${name.padEnd(8)} ${s.median.toFixed(2).padStart(9)} tok/s  (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}, sd ${s.stddev.toFixed(2)}, ${r} runs)`);
       console.log(`${model.config.arch} ${model.weightFormat}/${model.embeddingType}, backend ${backend}${backend === 'wasm' ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`);
       row(`pp${p}`, result.prefill);
       row(`tg${n}`, result.decode);
-      console.log(`decode reads ${(bytes / 1e6).toFixed(1)} MB per token${result.decode_gb_s ? ` = ${gb(result.decode_gb_s)} GB/s` : ''}`);
+      console.log(`decode reads ${(result.decode_bytes_per_token / 1e6).toFixed(1)} MB per token${result.decode_gb_s ? ` = ${gb(result.decode_gb_s)} GB/s` : ''}`);
       if (adapter) {
         const name = [adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter((x) => x).join(' / ') || 'unnamed';
         console.log(`adapter: ${name}, fallback ${adapter.is_fallback_adapter}, timestamp-query ${adapter.timestamp_query}${adapter.note ? ` -- ${adapter.note}, not GPU figures` : ''}`);

@@ -95,9 +95,3 @@ export function parseNumber(name: string, value: string | undefined, fallback: n
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2));
 }
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}

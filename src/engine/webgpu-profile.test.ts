@@ -2,7 +2,7 @@
 // of a normal one, covers every kernel kind, counts the dispatches it encodes, and the copy-kernel
 // bandwidth probe measures something. No timing thresholds: SwiftShader is a CPU emulation.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeBytesPerToken } from '../cli/bench.ts';
+import { decodeBytesPerToken } from '../bench/measure.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { openSynthetic } from '../model/test-models.ts';
 import { measureCopyBandwidth } from './webgpu/bandwidth.ts';
