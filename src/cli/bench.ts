@@ -5,12 +5,13 @@
 // a plain copy kernel's bandwidth on the same adapter. With --backend wasm (--threads N for a
 // kernel thread pool), --phases times each step of a profiled prefill and decode run.
 import type { ModelFile } from '../model/model-file.ts';
+import { profileGpuRuns } from '../bench/gpu-profile.ts';
 import { benchTokens, measure, type SampleStats } from '../bench/measure.ts';
 import { createEngine, parseBackend, parseCommand, parseNumber, parseThreads, printJson, requireModelArg, UsageError } from './common.ts';
 import { openModelPath } from '../node/model-files.ts';
 import { measureCopyBandwidth, type CopyBandwidth } from '../engine/webgpu/bandwidth.ts';
 import { GpuContext } from '../engine/webgpu/context.ts';
-import { summarizeProfiles, type ProfileSummary } from '../engine/webgpu/profile.ts';
+import type { ProfileSummary } from '../engine/webgpu/profile.ts';
 import { gpuNeeds, WebGpuEngine } from '../engine/webgpu-engine.ts';
 import { summarizeWasmProfile, WasmEngine, type WasmProfile } from '../engine/wasm-engine.ts';
 import { nodeGpu } from '../node/gpu.ts';
@@ -100,21 +101,7 @@ export async function bench(argv: string[]): Promise<void> {
       // Profiled runs after the timed ones, so that the timings above are of the normal path.
       let profile: { prefill: ProfileSummary | null; decode: ProfileSummary | null; copy: CopyBandwidth } | undefined;
       if (values.profile && engine instanceof WebGpuEngine) {
-        engine.setProfiling(true);
-        engine.takeProfiles();
-        let prefill: ProfileSummary | null = null;
-        let decode: ProfileSummary | null = null;
-        if (p > 0) {
-          engine.truncate(0);
-          await engine.forward(tokens(p, 0));
-          prefill = summarizeProfiles(engine.takeProfiles());
-        }
-        if (n > 0) {
-          engine.truncate(0);
-          for (const id of tokens(n, 1)) await engine.forward([id]);
-          decode = summarizeProfiles(engine.takeProfiles());
-        }
-        engine.setProfiling(false);
+        const { prefill, decode } = await profileGpuRuns(engine, vocab, p, n);
         profile = { prefill, decode, copy: await measureCopyBandwidth(engine.gpu, { bytes: copyMb * 2 ** 20 }) };
       }
       let wasmProfile: { prefill: WasmProfile | null; decode: WasmProfile | null } | undefined;

@@ -2,9 +2,10 @@
 // of a chosen shape generated here and opened on the requested backend; llama-bench style pp/tg
 // figures from src/bench/measure.ts, and per-kernel GPU times where timestamp-query allows.
 import { openBenchModel } from '../bench/bench-model.ts';
-import { benchContext, benchTokens, measure } from '../bench/measure.ts';
+import { profileGpuRuns } from '../bench/gpu-profile.ts';
+import { benchContext, measure } from '../bench/measure.ts';
 import type { Engine } from '../engine/engine.ts';
-import { summarizeProfiles, type ProfileSummary } from '../engine/webgpu/profile.ts';
+import type { ProfileSummary } from '../engine/webgpu/profile.ts';
 import { WebGpuEngine } from '../engine/webgpu-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { modelSlots } from '../model/tensors.ts';
@@ -63,30 +64,11 @@ export async function runBench(req: BenchRequest, t: BenchTarget, stop: { signal
   };
 }
 
-/** One profiled prefill and decode run after the timed ones, so those stay on the normal path. */
+/** Per-kernel GPU times of one profiled prefill and decode run. */
 async function profileRun(engine: WebGpuEngine, model: ModelFile, req: BenchRequest, progress: (p: Progress) => void): Promise<BenchResult['profile']> {
   progress({ phase: 'profile' });
-  const vocab = model.config.vocabSize;
-  engine.setProfiling(true);
-  try {
-    engine.takeProfiles();
-    let prefill: ProfileSummary | null = null;
-    let decode: ProfileSummary | null = null;
-    if (req.p > 0) {
-      engine.truncate(0);
-      await engine.forward(benchTokens(req.p, 0, vocab));
-      prefill = summarizeProfiles(engine.takeProfiles());
-    }
-    if (req.n > 0) {
-      engine.truncate(0);
-      for (const id of benchTokens(req.n, 1, vocab)) await engine.forward([id]);
-      decode = summarizeProfiles(engine.takeProfiles());
-    }
-    return { timestamps_quantized: !!(prefill?.quantized || decode?.quantized), prefill: prefill && kernelTimes(prefill), decode: decode && kernelTimes(decode) };
-  } finally {
-    engine.setProfiling(false);
-    engine.truncate(0);
-  }
+  const { prefill, decode } = await profileGpuRuns(engine, model.config.vocabSize, req.p, req.n);
+  return { timestamps_quantized: !!(prefill?.quantized || decode?.quantized), prefill: prefill && kernelTimes(prefill), decode: decode && kernelTimes(decode) };
 }
 
 function kernelTimes(s: ProfileSummary): BenchKernelTimes {
