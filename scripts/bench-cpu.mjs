@@ -3,7 +3,12 @@
 // and decode timed the same way, with bytes read per decoded token and the bandwidth achieved.
 //
 //   node scripts/bench-cpu.mjs [-p 128] [-n 64] [-r 3] [--threads 1,2] [--models i2_s,tq2_0]
-//                              [--shape 2b4t] [--no-wllama] [--phases] [--spin N] [--json]
+//                              [--shape 2b4t] [--no-wllama] [--no-roofline] [--roofline-mib 256] [--phases] [--spin N] [--json]
+//
+// Before and after the runs it measures the WASM roofline of the machine at each thread count
+// (src/bench/roofline.ts: memory read bandwidth through 16-byte loads, int8 multiply-adds of the
+// GEMM's inner step from cache) and prints each bitnet-web figure as a share of the ceiling it
+// implies: decode <= read GB/s / bytes per token, prefill <= GMAC/s / multiply-adds per token.
 //
 // Models are .cache/<shape>-<format>.gguf, generated with the CLI when missing (needs
 // `npm run build:wasm && npm run build:cli`). The harness page (e2e/harness/bench-cpu.*) runs on
@@ -19,7 +24,7 @@ const { values } = parseArgs({
   options: {
     p: { type: 'string', short: 'p', default: '128' }, n: { type: 'string', short: 'n', default: '64' }, r: { type: 'string', short: 'r', default: '3' },
     threads: { type: 'string', default: '1,2' }, models: { type: 'string', default: 'i2_s,tq2_0' }, shape: { type: 'string', default: '2b4t' },
-    'no-wllama': { type: 'boolean' }, phases: { type: 'boolean' }, spin: { type: 'string' }, json: { type: 'boolean' },
+    'no-wllama': { type: 'boolean' }, 'no-roofline': { type: 'boolean' }, 'roofline-mib': { type: 'string', default: '256' }, phases: { type: 'boolean' }, spin: { type: 'string' }, json: { type: 'boolean' },
   },
 });
 const [p, n, r] = [values.p, values.n, values.r].map(Number);
@@ -33,20 +38,20 @@ for (const format of new Set([...formats, ...(values['no-wllama'] ? [] : ['tq2_0
   const path = modelPath(format);
   if (existsSync(path)) continue;
   log(`generating ${path} ...`);
-  execFileSync(process.execPath, [`${root}bin/bitnet-web.js`, 'make-model', '--shape', values.shape, '--format', format, '--out', path], { stdio: 'inherit' });
+  execFileSync(process.execPath, [`${root}bin/bitnet-web.js`, 'make-model', '--shape', values.shape, '--format', format, '--out', path], { stdio: values.json ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
 }
 
 // Bytes one decoded token reads: bitnet-web's compute layout (2 bits a weight) or the file's
 // TQ2_0 blocks (66 bytes per 256 weights, as llama.cpp reads them), plus the LM head.
 const { openModelPath } = await import(`${root}dist-node/node/model-files.js`);
-const { decodeBytesPerToken } = await import(`${root}dist-node/cli/bench.js`);
+const { decodeBytesPerToken } = await import(`${root}dist-node/bench/measure.js`);
 const { modelSlots } = await import(`${root}dist-node/model/tensors.js`);
 async function bytesPerToken(format) {
   const { model, close } = await openModelPath(modelPath(format));
   try {
     const ternary = modelSlots(model.config).filter((s) => s.kind === 'ternary');
     const tq2 = ternary.reduce((a, s) => a + (s.rows * s.cols * 66) / 256, 0) + model.matrixInfo(model.lmHead).bytes;
-    return { bitnet: decodeBytesPerToken(model), tq2 };
+    return { bitnet: decodeBytesPerToken(model), tq2, macs: ternary.reduce((a, s) => a + s.rows * s.cols, 0) };
   } finally {
     await close();
   }
@@ -81,7 +86,27 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
 });
 const results = [];
+const roofs = [];
+/** The WASM roofline at each thread count, in a fresh page: `when` says before or after the runs. */
+async function measureRoofs(when) {
+  for (const threads of threadCounts) {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(0);
+      await page.goto(`${base}e2e/harness/bench-cpu.html`);
+      await page.waitForFunction(() => window.benchCpu !== undefined);
+      log(`roofline ${threads} thread(s) (${when}) ...`);
+      roofs.push({ when, ...(await page.evaluate(([t, mib]) => window.benchCpu.roofline(t, mib), [threads, Number(values['roofline-mib'])])) });
+    } catch (e) {
+      console.error(`bench-cpu: roofline at ${threads} thread(s) failed: ${e.message.split('\n')[0]}`);
+    } finally {
+      await context.close();
+    }
+  }
+}
 try {
+  if (!values['no-roofline']) await measureRoofs('before');
   const runs = [
     ...formats.flatMap((format) => threadCounts.map((threads) => ({ engine: 'bitnet', format, threads }))),
     ...(values['no-wllama'] ? [] : threadCounts.map((threads) => ({ engine: 'wllama', format: 'tq2_0', threads }))),
@@ -99,8 +124,9 @@ try {
       const spec = { url: `/__bench/${run.format}.gguf`, threads: run.threads, p, n, r, phases: values.phases, spin: values.spin === undefined ? undefined : Number(values.spin) };
       log(`${run.engine} ${run.format} ${run.threads} thread(s) ...`);
       const result = await page.evaluate(({ engine, spec }) => window.benchCpu[engine](spec), { engine: run.engine, spec });
-      const bytes = (await bytesPerToken(run.format))[run.engine === 'wllama' ? 'tq2' : 'bitnet'];
-      results.push({ ...result, format: run.format, bytesPerToken: bytes, decodeGbS: result.decodeTokS ? (result.decodeTokS.median * bytes) / 1e9 : null });
+      const sizes = await bytesPerToken(run.format);
+      const bytes = sizes[run.engine === 'wllama' ? 'tq2' : 'bitnet'];
+      results.push({ ...result, format: run.format, bytesPerToken: bytes, macsPerToken: sizes.macs, decodeGbS: result.decodeTokS ? (result.decodeTokS.median * bytes) / 1e9 : null });
     } catch (e) {
       console.error(`bench-cpu: ${run.engine} ${run.format} ${run.threads} thread(s) failed: ${e.message.split('\n')[0]}`);
       results.push({ engine: run.engine === 'bitnet' ? 'bitnet-web' : 'wllama', format: run.format, threads: run.threads, prefillTokS: null, decodeTokS: null, bytesPerToken: 0, decodeGbS: null, notes: [`failed: ${e.message.split('\n')[0]}`] });
@@ -108,6 +134,7 @@ try {
       await context.close();
     }
   }
+  if (!values['no-roofline']) await measureRoofs('after');
 } finally {
   await browser.close();
   await server.close();
@@ -115,7 +142,7 @@ try {
 
 const version = execFileSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version']).toString().trim();
 if (values.json) {
-  console.log(JSON.stringify({ chromium: version, p, n, r, results }, null, 2));
+  console.log(JSON.stringify({ chromium: version, p, n, r, roofline: roofs, results }, null, 2));
 } else {
   const wll = (threads) => results.find((x) => x.engine === 'wllama' && x.threads === threads);
   const f = (s) => (s ? s.median.toFixed(2) : '-');
@@ -127,6 +154,32 @@ if (values.json) {
     const range = (s) => (s ? `${f(s)} (${s.min.toFixed(2)}..${s.max.toFixed(2)})` : '-');
     console.log(`${x.engine.padEnd(11)} ${x.format.toUpperCase().padEnd(8)} ${String(x.threads).padStart(7)} ${range(x.prefillTokS).padStart(22)} ${range(x.decodeTokS).padStart(22)} ${(x.bytesPerToken / 1e6).toFixed(0).padStart(9)} ${(x.decodeGbS?.toFixed(1) ?? '-').padStart(6)} ${(x.engine === 'wllama' ? '' : ratio(x.prefillTokS, w?.prefillTokS)).padStart(12)} ${(x.engine === 'wllama' ? '' : ratio(x.decodeTokS, w?.decodeTokS)).padStart(12)}`);
     for (const note of x.notes) console.log(`    note: ${note}`);
+  }
+  // The ceilings: the best of the before/after measurements at each thread count.
+  const roof = (threads) => {
+    const at = roofs.filter((x) => x.threads === threads);
+    return at.length ? { readGBs: Math.max(...at.map((x) => x.readGBs)), maddGMACs: Math.max(...at.map((x) => x.maddGMACs)) } : undefined;
+  };
+  if (roofs.length) {
+    const shapeOf = results.find((x) => x.engine === 'bitnet-web' && x.bytesPerToken);
+    console.log(`\nWASM roofline (src/bench/roofline.ts, ${roofs[0].build} probe build), before / after the runs; bounds for the ${values.shape} shape`);
+    console.log(`${'threads'.padStart(7)} ${'read GB/s'.padStart(13)} ${'int8 GMAC/s'.padStart(13)} ${'decode <= tok/s'.padStart(16)} ${'prefill <= tok/s'.padStart(17)}`);
+    for (const threads of threadCounts) {
+      const at = (when) => roofs.find((x) => x.threads === threads && x.when === when);
+      const pair = (k, d) => [at('before'), at('after')].map((x) => (x ? x[k].toFixed(d) : '-')).join(' / ');
+      const best = roof(threads);
+      const dec = best && shapeOf ? ((best.readGBs * 1e9) / shapeOf.bytesPerToken).toFixed(1) : '-';
+      const pre = best && shapeOf ? ((best.maddGMACs * 1e9) / shapeOf.macsPerToken).toFixed(1) : '-';
+      console.log(`${String(threads).padStart(7)} ${pair('readGBs', 1).padStart(13)} ${pair('maddGMACs', 1).padStart(13)} ${dec.padStart(16)} ${pre.padStart(17)}`);
+    }
+    console.log('bitnet-web against those ceilings (decode: bytes read per token at the read bandwidth; prefill: ternary multiply-adds only, no attention or float steps):');
+    for (const x of results.filter((x) => x.engine === 'bitnet-web' && x.decodeTokS)) {
+      const best = roof(x.threads);
+      if (!best) continue;
+      const tg = (100 * x.decodeTokS.median * x.bytesPerToken) / (best.readGBs * 1e9);
+      const pp = x.prefillTokS ? (100 * x.prefillTokS.median * x.macsPerToken) / (best.maddGMACs * 1e9) : NaN;
+      console.log(`  ${x.format.toUpperCase().padEnd(6)} ${x.threads} thread(s): decode at ${tg.toFixed(0)}% of the read roof, prefill at ${Number.isNaN(pp) ? '-' : pp.toFixed(0)}% of the multiply-add roof`);
+    }
   }
   for (const x of results.filter((x) => x.phases)) {
     for (const [name, prof] of [[`tg${n}`, x.phases.decode], [`pp${p}`, x.phases.prefill]]) {

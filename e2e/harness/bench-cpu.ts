@@ -1,10 +1,11 @@
 // The CPU benchmark harness page (scripts/bench-cpu.mjs drives it): bitnet-web's WASM engine in
 // a fresh module Worker per run (bench-cpu.worker.ts), and wllama (llama.cpp compiled to WASM,
 // its own workers) on the same kind of model, timed the same way: one prefill of p tokens, then
-// n single-token decode steps, r times. Also the threaded engine's exactness check in Chromium
-// (src/engine/wasm/threads-chromium.test.ts).
+// n single-token decode steps, r times. Also the WASM roofline of the machine (src/bench/roofline.ts)
+// and the threaded engine's exactness check in Chromium (src/engine/wasm/threads-chromium.test.ts).
 import { Wllama } from '@wllama/wllama';
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
+import { measureRoofline, type Roofline } from '../../src/bench/roofline.ts';
 import { stats, type BenchResult, type BenchSpec, type CheckResult, type CheckSpec } from './bench-cpu-common.ts';
 
 declare global {
@@ -14,6 +15,8 @@ declare global {
       wllama(spec: BenchSpec): Promise<BenchResult>;
       /** CheckSpec with the GGUF file as base64 (page.evaluate carries JSON). */
       check(spec: Omit<CheckSpec, 'gguf'> & { gguf: string }): Promise<CheckResult>;
+      /** The WASM ceilings of this machine now (src/bench/roofline.ts). */
+      roofline(threads: number, readMiB?: number): Promise<Roofline>;
     };
   }
 }
@@ -83,5 +86,10 @@ async function wllama(spec: BenchSpec): Promise<BenchResult> {
   };
 }
 
-window.benchCpu = { bitnet, wllama, check };
+function roofline(threads: number, readMiB = 256): Promise<Roofline> {
+  status.textContent = `roofline, ${threads} threads`;
+  return measureRoofline(threads, readMiB << 20);
+}
+
+window.benchCpu = { bitnet, wllama, check, roofline };
 status.textContent = `ready (cross-origin isolated: ${crossOriginIsolated})`;

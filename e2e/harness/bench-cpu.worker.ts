@@ -56,7 +56,7 @@ async function bench(spec: BenchSpec): Promise<BenchResult> {
   const t0 = performance.now();
   const blob = await (await fetch(spec.url)).blob();
   const model = await openGguf(new BlobSource(blob, spec.url));
-  const { kernels, threads, build, engine } = await wasmEngine(model, spec.threads, Math.max(spec.p, spec.n + 1, 8), notes, spec.spin);
+  const { kernels, threads, build, engine } = await wasmEngine(model, spec.threads, Math.max(spec.p, spec.n, 8) + 1, notes, spec.spin);
   const loadMs = performance.now() - t0;
   const vocab = model.config.vocabSize;
   const tokens = (len: number, salt: number) => Array.from({ length: len }, (_, i) => (i * 7919 + salt * 104729) % vocab);
