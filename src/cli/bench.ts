@@ -3,11 +3,13 @@
 // --backend webgpu: the adapter; with --profile also a profiled prefill and decode run (per-kernel
 // GPU time from timestamp-query, dispatches, submissions, bytes per token, GB/s achieved) beside
 // a plain copy kernel's bandwidth on the same adapter. With --backend wasm (--threads N for a
-// kernel thread pool), --phases times each step of a profiled prefill and decode run.
+// kernel thread pool, --lm-head int8 for the int8 LM head), --phases times each step of a profiled
+// prefill and decode run.
 import type { ModelFile } from '../model/model-file.ts';
 import { profileGpuRuns } from '../bench/gpu-profile.ts';
-import { benchTokens, measure, type SampleStats } from '../bench/measure.ts';
-import { createEngine, parseBackend, parseCommand, parseNumber, parseThreads, printJson, requireModelArg, UsageError } from './common.ts';
+import { benchTokens, measure, type BenchFigures, type SampleStats } from '../bench/measure.ts';
+import type { Engine } from '../engine/engine.ts';
+import { createEngine, parseBackend, parseCommand, parseLmHead, parseNumber, parseThreads, printJson, requireModelArg, UsageError } from './common.ts';
 import { openModelPath } from '../node/model-files.ts';
 import { measureCopyBandwidth, type CopyBandwidth } from '../engine/webgpu/bandwidth.ts';
 import { GpuContext } from '../engine/webgpu/context.ts';
@@ -17,7 +19,7 @@ import { summarizeWasmProfile, WasmEngine, type WasmProfile } from '../engine/wa
 import { nodeGpu } from '../node/gpu.ts';
 import { loadShaderLibrary } from '../node/shaders.ts';
 
-const USAGE = 'bitnet-web bench MODEL [-p 128] [-n 64] [-r 3] [--backend reference|wasm|webgpu] [--threads 1] [--phases] [--profile] [--copy-mb 128] [--json]';
+const USAGE = 'bitnet-web bench MODEL [-p 128] [-n 64] [-r 3] [--backend reference|wasm|webgpu] [--threads 1] [--lm-head exact|int8] [--phases] [--profile] [--copy-mb 128] [--json]';
 const SOFTWARE_NOTE = 'software adapter: CPU emulation';
 
 /** The adapter as the bench reports it; `note` flags software rasterizers, whose figures are CPU emulation. */
@@ -76,13 +78,21 @@ async function profilingEngine(model: ModelFile, contextSize: number): Promise<W
   return WebGpuEngine.load(model, ctx, contextSize);
 }
 
+/** measure() counts the LM head as the file stores it; a WASM engine may hold it otherwise (int8). */
+function withHeadBytes(f: BenchFigures, engine: Engine, model: ModelFile): BenchFigures {
+  if (!(engine instanceof WasmEngine)) return f;
+  const bytes = f.decode_bytes_per_token - model.matrixInfo(model.lmHead).bytes + engine.lmHeadBytes;
+  return { ...f, decode_bytes_per_token: bytes, decode_gb_s: f.decode_tok_s === null ? null : (f.decode_tok_s * bytes) / 1e9 };
+}
+
 export async function bench(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, {
     p: { type: 'string', short: 'p' }, n: { type: 'string', short: 'n' }, r: { type: 'string', short: 'r' }, backend: { type: 'string' },
-    profile: { type: 'boolean' }, phases: { type: 'boolean' }, 'copy-mb': { type: 'string' }, threads: { type: 'string' },
+    profile: { type: 'boolean' }, phases: { type: 'boolean' }, 'copy-mb': { type: 'string' }, threads: { type: 'string' }, 'lm-head': { type: 'string' },
   }, USAGE);
   const backend = parseBackend(values.backend);
   const threads = parseThreads(values.threads, backend);
+  const lmHead = parseLmHead(values['lm-head'], backend);
   if (values.profile && backend !== 'webgpu') throw new UsageError(`--profile needs --backend webgpu (--phases profiles wasm)\nusage: ${USAGE}`);
   if (values.phases && backend !== 'wasm') throw new UsageError(`--phases needs --backend wasm\nusage: ${USAGE}`);
   const copyMb = parseNumber('copy-mb', values['copy-mb'], 128, (v) => v > 0);
@@ -94,10 +104,10 @@ export async function bench(argv: string[]): Promise<void> {
   try {
     const vocab = model.config.vocabSize;
     const contextSize = Math.max(p, n + 1, 1);
-    const engine = values.profile ? await profilingEngine(model, contextSize) : await createEngine(model, backend, contextSize, threads);
+    const engine = values.profile ? await profilingEngine(model, contextSize) : await createEngine(model, backend, contextSize, threads, lmHead);
     const tokens = (len: number, salt: number) => benchTokens(len, salt, vocab);
     try {
-      const figures = await measure(engine, model, { p, n, r });
+      const figures = withHeadBytes(await measure(engine, model, { p, n, r }), engine, model);
       // Profiled runs after the timed ones, so that the timings above are of the normal path.
       let profile: { prefill: ProfileSummary | null; decode: ProfileSummary | null; copy: CopyBandwidth } | undefined;
       if (values.profile && engine instanceof WebGpuEngine) {
@@ -119,7 +129,7 @@ export async function bench(argv: string[]): Promise<void> {
       const adapter = engine instanceof WebGpuEngine ? adapterReport(engine.gpu) : undefined;
       const decodeGb = profile?.decode?.gbPerS ?? null;
       const result = {
-        model: positionals[0], backend, threads, weight_format: model.weightFormat, embedding_type: model.embeddingType,
+        model: positionals[0], backend, threads, ...(engine instanceof WasmEngine ? { lm_head: engine.lmHeadMode } : {}), weight_format: model.weightFormat, embedding_type: model.embeddingType,
         ...figures,
         ...(adapter ? { adapter } : {}),
         ...(profile
@@ -146,7 +156,7 @@ export async function bench(argv: string[]): Promise<void> {
       };
       if (values.json) return printJson(result);
       const row = (name: string, s: SampleStats | null) => s && console.log(`${name.padEnd(8)} ${s.median.toFixed(2).padStart(9)} tok/s  (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}, sd ${s.stddev.toFixed(2)}, ${r} runs)`);
-      console.log(`${model.config.arch} ${model.weightFormat}/${model.embeddingType}, backend ${backend}${backend === 'wasm' ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`);
+      console.log(`${model.config.arch} ${model.weightFormat}/${model.embeddingType}, backend ${backend}${backend === 'wasm' ? `, ${threads} thread${threads > 1 ? 's' : ''}, ${lmHead} LM head` : ''}`);
       row(`pp${p}`, result.prefill);
       row(`tg${n}`, result.decode);
       console.log(`decode reads ${(result.decode_bytes_per_token / 1e6).toFixed(1)} MB per token${result.decode_gb_s ? ` = ${gb(result.decode_gb_s)} GB/s` : ''}`);

@@ -109,6 +109,31 @@ describe('bitnet-web CLI', () => {
     expect(bench.decode_bytes_per_token).toBeGreaterThan(0);
   });
 
+  test('--lm-head int8: bench reads fewer bytes per token, logits differ; head-check compares both heads', async () => {
+    const [exact, int8] = await Promise.all(['exact', 'int8'].map((h) => json('bench', model('m.gguf'), '-p', '4', '-n', '2', '-r', '1', '--lm-head', h)));
+    expect([exact.lm_head, int8.lm_head]).toEqual(['exact', 'int8']);
+    expect(int8.decode_bytes_per_token).toBeLessThan(exact.decode_bytes_per_token);
+    const ids = ['--prompt-ids', '400,1,2,3', '--top', '1'];
+    const [le, li] = [await json('logits', model('m.gguf'), ...ids), await json('logits', model('m.gguf'), ...ids, '--lm-head', 'int8')];
+    expect(li.positions.map((p: { next_logprob: number | null }) => p.next_logprob)).not.toEqual(le.positions.map((p: { next_logprob: number | null }) => p.next_logprob));
+    const check = await json('head-check', model('m.gguf'), '--tokens', '12', '--decode', '3', '-r', '1', '--threads', '2');
+    expect(check.agreement.positions).toBe(12);
+    for (const f of ['top1', 'top5Overlap']) {
+      expect(check.agreement[f]).toBeGreaterThanOrEqual(0);
+      expect(check.agreement[f]).toBeLessThanOrEqual(1);
+    }
+    expect(check.agreement.klMax).toBeGreaterThanOrEqual(check.agreement.klMean);
+    expect(check.agreement.klMean).toBeGreaterThanOrEqual(0);
+    expect(check.heads.map((h: { lm_head: string }) => h.lm_head)).toEqual(['exact', 'int8']);
+    expect(check.heads[1].head_bytes).toBeLessThan(check.heads[0].head_bytes);
+    for (const h of check.heads) {
+      expect(h.decode.median).toBeGreaterThan(0);
+      expect(h.lm_head_ms_per_token).toBeGreaterThan(0);
+    }
+    const wrong = await cli('logits', model('m.gguf'), ...ids, '--backend', 'reference', '--lm-head', 'int8');
+    expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringMatching(/--lm-head int8 applies to the wasm backend only/)]);
+  }, 60_000);
+
   test('bench --backend webgpu --profile: adapter, per-kernel profile and copy bandwidth', async () => {
     const r = await cli('bench', model('m.gguf'), '--backend', 'webgpu', '--profile', '-p', '4', '-n', '2', '-r', '1', '--copy-mb', '4', '--json');
     // Dawn's Vulkan loader may warn about XDG_RUNTIME_DIR on stderr; nothing else may appear there.

@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { BackendName, Engine } from '../engine/engine.ts';
 import { ReferenceEngine } from '../engine/reference.ts';
 import { WasmKernels } from '../engine/wasm/kernels.ts';
-import { WasmEngine } from '../engine/wasm-engine.ts';
+import { WasmEngine, type LmHeadMode } from '../engine/wasm-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { openModelPath, type OpenedModel } from '../node/model-files.ts';
@@ -59,15 +59,26 @@ export function parseBackend(value: string | undefined): BackendName {
   return b;
 }
 
-/** `threads`: kernel threads of the WASM backend, this one included (the others are unref'd workers). */
-export async function createEngine(model: ModelFile, backend: BackendName, contextSize: number, threads = 1): Promise<Engine> {
+/**
+ * `threads`: kernel threads of the WASM backend, this one included (the others are unref'd
+ * workers); `lmHead`: the WASM backend's LM head.
+ */
+export async function createEngine(model: ModelFile, backend: BackendName, contextSize: number, threads = 1, lmHead: LmHeadMode = 'exact'): Promise<Engine> {
   if (backend === 'reference') return ReferenceEngine.load(model, contextSize);
   if (backend === 'webgpu') {
     const ctx = await GpuContext.open(await nodeGpu(), loadShaderLibrary(), gpuNeeds(model, contextSize));
     return WebGpuEngine.load(model, ctx, contextSize);
   }
   const kernels = await WasmKernels.create(await wasmKernelBytes(nodeKernelBuild(threads)), { threads, spawn: spawnNodeThread });
-  return WasmEngine.load(model, kernels, contextSize);
+  return WasmEngine.load(model, kernels, contextSize, { lmHead });
+}
+
+/** --lm-head for the WASM backend: 'exact' (the default) or 'int8'. */
+export function parseLmHead(value: string | undefined, backend: BackendName): LmHeadMode {
+  if (value === undefined) return 'exact';
+  if (value !== 'exact' && value !== 'int8') throw new UsageError(`--lm-head ${value} is not valid (choose exact or int8)`);
+  if (value === 'int8' && backend !== 'wasm') throw new UsageError(`--lm-head int8 applies to the wasm backend only (got --backend ${backend})`);
+  return value;
 }
 
 /** --threads for the WASM backend: a positive integer, 1 when absent. */

@@ -3,11 +3,11 @@
 import { generate as run } from '../engine/generate.ts';
 import { DEFAULT_SAMPLING, Sampler } from '../engine/sampler.ts';
 import { formatChat } from '../model/chat-format.ts';
-import { createEngine, openWithTokenizer, parseBackend, parseCommand, parseIds, parseNumber, printJson, requireModelArg, UsageError } from './common.ts';
+import { createEngine, openWithTokenizer, parseBackend, parseCommand, parseIds, parseLmHead, parseNumber, printJson, requireModelArg, UsageError } from './common.ts';
 
 const USAGE = `bitnet-web generate MODEL (--prompt TEXT | --prompt-ids 1,2,3) [--chat] [--system TEXT]
     [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
-    [--seed S] [--ctx N] [--backend reference|wasm] [--json]`;
+    [--seed S] [--ctx N] [--backend reference|wasm] [--lm-head exact|int8] [--json]`;
 
 export async function generate(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(
@@ -15,13 +15,14 @@ export async function generate(argv: string[]): Promise<void> {
     {
       prompt: { type: 'string' }, 'prompt-ids': { type: 'string' }, chat: { type: 'boolean' }, system: { type: 'string' },
       'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
-      'min-p': { type: 'string' }, 'repeat-penalty': { type: 'string' }, seed: { type: 'string' }, ctx: { type: 'string' }, backend: { type: 'string' },
+      'min-p': { type: 'string' }, 'repeat-penalty': { type: 'string' }, seed: { type: 'string' }, ctx: { type: 'string' }, backend: { type: 'string' }, 'lm-head': { type: 'string' },
     },
     USAGE,
   );
   if ((values.prompt === undefined) === (values['prompt-ids'] === undefined)) throw new UsageError(`give exactly one of --prompt or --prompt-ids\nusage: ${USAGE}`);
   if ((values.chat || values.system !== undefined) && values.prompt === undefined) throw new UsageError('--chat and --system need --prompt');
   const backend = parseBackend(values.backend);
+  const lmHead = parseLmHead(values['lm-head'], backend);
   const { model, tokenizer, close } = await openWithTokenizer(requireModelArg(positionals, USAGE));
   try {
     const c = model.config;
@@ -43,7 +44,7 @@ export async function generate(argv: string[]): Promise<void> {
       repetitionPenalty: parseNumber('repeat-penalty', values['repeat-penalty'], g.repetitionPenalty ?? 1),
       seed: values.seed === undefined ? undefined : parseNumber('seed', values.seed, 0, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32),
     });
-    const engine = await createEngine(model, backend, ctx);
+    const engine = await createEngine(model, backend, ctx, 1, lmHead);
     try {
       const result = await run(engine, tokenizer, prompt, {
         maxTokens,

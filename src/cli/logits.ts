@@ -1,8 +1,8 @@
 // `bitnet-web logits MODEL --prompt-ids ...`: teacher-forced next-token log-probabilities at every
 // position: the top K candidates and the log-probability of the token that actually follows.
-import { createEngine, openWithTokenizer, parseBackend, parseCommand, parseIds, parseNumber, printJson, requireModelArg, UsageError } from './common.ts';
+import { createEngine, openWithTokenizer, parseBackend, parseCommand, parseIds, parseLmHead, parseNumber, printJson, requireModelArg, UsageError } from './common.ts';
 
-const USAGE = 'bitnet-web logits MODEL --prompt-ids 1,2,3 [--top K] [--backend reference|wasm] [--json]';
+const USAGE = 'bitnet-web logits MODEL --prompt-ids 1,2,3 [--top K] [--backend reference|wasm] [--lm-head exact|int8] [--json]';
 
 /** log-softmax in float64. */
 export function logSoftmax(logits: Float32Array): Float64Array {
@@ -26,14 +26,15 @@ export function topK(lp: Float64Array, k: number): { id: number; logprob: number
 }
 
 export async function logits(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommand(argv, { 'prompt-ids': { type: 'string' }, top: { type: 'string' }, backend: { type: 'string' } }, USAGE);
+  const { values, positionals } = parseCommand(argv, { 'prompt-ids': { type: 'string' }, top: { type: 'string' }, backend: { type: 'string' }, 'lm-head': { type: 'string' } }, USAGE);
   if (values['prompt-ids'] === undefined) throw new UsageError(`--prompt-ids is required\nusage: ${USAGE}`);
   const backend = parseBackend(values.backend);
+  const lmHead = parseLmHead(values['lm-head'], backend);
   const k = parseNumber('top', values.top, 5, (n) => Number.isInteger(n) && n >= 1);
   const { model, tokenizer, close } = await openWithTokenizer(requireModelArg(positionals, USAGE));
   try {
     const ids = parseIds(values['prompt-ids'], model.config.vocabSize);
-    const engine = await createEngine(model, backend, ids.length);
+    const engine = await createEngine(model, backend, ids.length, 1, lmHead);
     try {
       const all = await engine.forward(ids, { allLogits: true });
       const positions = all.map((l, pos) => {

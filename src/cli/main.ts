@@ -3,6 +3,7 @@ import { FormatError } from '../model/errors.ts';
 import { bench } from './bench.ts';
 import { UsageError } from './common.ts';
 import { generate } from './generate.ts';
+import { headCheck } from './head-check.ts';
 import { info } from './info.ts';
 import { logits } from './logits.ts';
 import { makeModel } from './make-model.ts';
@@ -10,7 +11,7 @@ import { perplexity } from './perplexity.ts';
 import { tokenize } from './tokenize.ts';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  info, tokenize, generate, logits, perplexity, bench, 'make-model': makeModel,
+  info, tokenize, generate, logits, perplexity, bench, 'head-check': headCheck, 'make-model': makeModel,
 };
 
 const HELP = `usage: bitnet-web <command> [options]   (bitnet-web <command> --help for details)

@@ -4,6 +4,8 @@
 // steps between the matmuls are WASM kernels too, each bit-identical to its math.ts definition;
 // only what needs the host's own Math functions stays here (the embedding row, RoPE's cos/sin,
 // the softmax's exp, the SiLU gate), so the logits equal the reference engine's bit for bit.
+// Opt-in exception: the int8 LM head (lmHead: 'int8', see int8-head.ts) trades exact logits for
+// reading about half the bytes per token in the head.
 import type { ModelConfig } from '../model/config.ts';
 import { dequantRow } from '../model/float-codecs.ts';
 import type { ModelFile } from '../model/model-file.ts';
@@ -11,9 +13,10 @@ import type { TensorType } from '../model/tensor-types.ts';
 import { LAYER_TERNARY, modelSlots, type TernaryName } from '../model/tensors.ts';
 import { ContextFullError, type Engine, type MemoryStats } from './engine.ts';
 import { paddedCols, rowBytes } from './layout.ts';
+import { INT8_BLOCK } from './int8-head.ts';
 import { loadPacked } from './repack.ts';
 import { gatedActivation, ropeAngles } from './math.ts';
-import type { AttentionShape, WasmKernels } from './wasm/kernels.ts';
+import { int8Layout, type AttentionShape, type WasmKernels } from './wasm/kernels.ts';
 
 /** Tokens per prefill chunk: enough to amortize weight reads, small enough for the cache. */
 const CHUNK = 64;
@@ -21,6 +24,17 @@ const CHUNK = 64;
 /** The steps of a forward pass that `setProfiling` times, in order. */
 export const PHASES = ['embed', 'norm', 'quantize', 'qkv', 'rope_kv', 'attention', 'attn_output', 'residual', 'ffn_gate_up', 'ffn_act', 'ffn_down', 'lm_head'] as const;
 export type Phase = (typeof PHASES)[number];
+
+/** 'exact': the head's own type in f32 (math.ts dotLanes8); 'int8': requantized at load (int8-head.ts). */
+export type LmHeadMode = 'exact' | 'int8';
+
+export interface WasmEngineOptions {
+  /** Default 'exact'. */
+  lmHead?: LmHeadMode;
+}
+
+/** f32 bytes of dequantized head rows converted per step when the head's type has no WASM conversion. */
+const STAGING_BYTES = 1 << 20;
 
 /** Milliseconds per phase over the forward calls since profiling was switched on. */
 export interface WasmProfile {
@@ -36,6 +50,11 @@ export function summarizeWasmProfile(p: WasmProfile): { msPerToken: number; phas
   const phases = PHASES.map((phase) => ({ phase, msPerToken: per(p.ms[phase]), share: total > 0 ? p.ms[phase] / total : 0 })).sort((a, b) => b.msPerToken - a.msPerToken);
   return { msPerToken: per(total), phases };
 }
+
+/** The LM head as stored: the exact matrix (F16 with its edge map), or int8 codes and scales. */
+type Head =
+  | { mode: 'exact'; ptr: number; type: TensorType; bytes: number; edges?: number }
+  | { mode: 'int8'; q: number; d: number; bytes: number; xq: number; xd: number };
 
 interface Matrix {
   ptr: number; // packed codes, rows * rowBytes(cols)
@@ -89,7 +108,7 @@ export class WasmEngine implements Engine {
     private readonly k: WasmKernels,
     private readonly layers: Layer[],
     private readonly embedding: { ptr: number; type: TensorType; bytes: number },
-    private readonly head: { ptr: number; type: TensorType; bytes: number; edges?: number },
+    private readonly head: Head,
     private readonly outputNorm: number,
     readonly contextSize: number,
     /** KV cache positions: contextSize rounded up to the attention kernels' multiple of 4. */
@@ -98,8 +117,21 @@ export class WasmEngine implements Engine {
     private readonly weightBytes: number,
   ) {}
 
-  /** Repacks every ternary matrix into WASM memory, one tensor at a time, and copies the embedding in. */
-  static async load(model: ModelFile, kernels: WasmKernels, contextSize = model.config.contextLength): Promise<WasmEngine> {
+  /** Which LM head the logits come from. */
+  get lmHeadMode(): LmHeadMode {
+    return this.head.mode;
+  }
+
+  /** Bytes of the LM head as this engine holds it, all read once per token's logits. */
+  get lmHeadBytes(): number {
+    return this.head.bytes;
+  }
+
+  /**
+   * Repacks every ternary matrix into WASM memory, one tensor at a time, and copies the embedding
+   * in; with lmHead 'int8', also converts the LM head (the embedding stays exact for the lookup).
+   */
+  static async load(model: ModelFile, kernels: WasmKernels, contextSize = model.config.contextLength, options: WasmEngineOptions = {}): Promise<WasmEngine> {
     const c = model.config;
     const k = kernels;
     const qDim = c.nHeads * c.headDim;
@@ -144,9 +176,15 @@ export class WasmEngine implements Engine {
       return { ptr, type: info.type, bytes: info.bytes };
     };
     const embedding = await loadMatrix('token_embd');
-    const head: { ptr: number; type: TensorType; bytes: number; edges?: number } = model.lmHead === 'token_embd' ? { ...embedding } : await loadMatrix('output');
-    // An F16 head runs the cheaper conversion where its edge map allows (the same results).
-    if (head.type === 'F16') head.edges = k.f16EdgeMap(head.ptr, c.vocabSize, c.dim);
+    let head: Head;
+    if ((options.lmHead ?? 'exact') === 'int8') {
+      head = await loadInt8Head(model, k, model.lmHead === 'token_embd' ? embedding : null);
+      weightBytes += head.bytes;
+    } else {
+      head = { mode: 'exact', ...(model.lmHead === 'token_embd' ? embedding : await loadMatrix('output')) };
+      // An F16 head runs the cheaper conversion where its edge map allows (the same results).
+      if (head.type === 'F16') head.edges = k.f16EdgeMap(head.ptr, c.vocabSize, c.dim);
+    }
     const outputNorm = await vector('output_norm');
 
     const widest = Math.max(c.dim, qDim, c.ffnDim);
@@ -318,11 +356,22 @@ export class WasmEngine implements Engine {
   private logits(t: number): Float32Array {
     const c = this.config;
     const { k, s } = this;
+    const h = this.head;
     k.rmsNormRows(s.x + t * c.dim * 4, this.outputNorm, c.dim, c.rmsEps, s.xn, 0, 1);
-    k.lmHead(this.head.type, this.head.ptr, c.vocabSize, c.dim, s.xn, s.logits, 0, c.vocabSize, this.head.edges);
+    if (h.mode === 'int8') {
+      k.int8Rows('F32', s.xn, 1, c.dim, h.xq, h.xd, 0, 1);
+      k.lmHeadInt8(h.q, h.d, c.vocabSize, c.dim, h.xq, h.xd, s.logits, 0, c.vocabSize);
+    } else {
+      k.lmHead(h.type, h.ptr, c.vocabSize, c.dim, s.xn, s.logits, 0, c.vocabSize, h.edges);
+    }
     const logits = k.f32(s.logits, c.vocabSize).slice();
     this.mark('lm_head');
     return logits;
+  }
+
+  /** The final normed hidden state (the LM head's input) behind the logits forward returned last. */
+  hiddenState(): Float32Array {
+    return this.k.f32(this.s.xn, this.config.dim).slice();
   }
 
   truncate(position: number): void {
@@ -337,4 +386,39 @@ export class WasmEngine implements Engine {
 
   /** Nothing to free here: the kernels (their memory and threads) belong to the caller. */
   dispose(): void {}
+}
+
+/**
+ * The LM head requantized to int8 blocks (int8-head.ts) in WASM memory. F16 and F32 rows convert
+ * in WASM where they lie (the tied embedding) or as read, a step of rows at a time (an `output`
+ * tensor, which is then never held whole); other types are dequantized here (dequantRow) a step of
+ * rows at a time first. The step buffers stay allocated (the allocator never frees): ~1.5 MiB.
+ */
+async function loadInt8Head(model: ModelFile, k: WasmKernels, tied: { ptr: number; type: TensorType } | null): Promise<Head> {
+  const c = model.config;
+  if (c.dim % INT8_BLOCK !== 0) throw new RangeError(`lmHead 'int8' needs a model dim that is a multiple of ${INT8_BLOCK}, got ${c.dim}`);
+  const info = model.matrixInfo(model.lmHead);
+  const rows = c.vocabSize;
+  const { codeBytes, scaleBytes } = int8Layout(c.dim);
+  const q = k.alloc(rows * codeBytes, 64), d = k.alloc(rows * scaleBytes, 64);
+  const direct = info.type === 'F16' || info.type === 'F32' ? info.type : null;
+  if (tied && direct) {
+    k.int8Rows(direct, tied.ptr, rows, c.dim, q, d, 0, rows);
+  } else {
+    const rb = info.bytes / rows;
+    const step = Math.max(1, Math.floor(STAGING_BYTES / (c.dim * 4)));
+    const raw = tied ? 0 : k.alloc(step * rb, 16);
+    const staging = direct ? 0 : k.alloc(step * c.dim * 4, 16);
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const n = Math.min(step, rows - r0);
+      const src = tied ? tied.ptr + r0 * rb : raw;
+      if (!tied) await model.readMatrixRows('output', r0, n, k.u8(raw, n * rb));
+      if (!direct) {
+        const bytes = k.u8(src, n * rb), out = k.f32(staging, n * c.dim);
+        for (let r = 0; r < n; r++) dequantRow(info.type, bytes, r, c.dim, out.subarray(r * c.dim, (r + 1) * c.dim));
+      }
+      k.int8Rows(direct ?? 'F32', direct ? src : staging, n, c.dim, q + r0 * codeBytes, d + r0 * scaleBytes, 0, n);
+    }
+  }
+  return { mode: 'int8', q, d, bytes: rows * (codeBytes + scaleBytes), xq: k.alloc(codeBytes, 16), xd: k.alloc(scaleBytes, 16) };
 }

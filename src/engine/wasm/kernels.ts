@@ -8,6 +8,7 @@
 // in a control block in the memory (no message per call). Splitting rows changes no arithmetic,
 // so the results are the same at every thread count.
 import type { TensorType } from '../../model/tensor-types.ts';
+import { INT8_BLOCK } from '../int8-head.ts';
 import { paddedCols, rowBytes } from '../layout.ts';
 import type { ThreadInit, ThreadReply } from './thread-main.ts';
 
@@ -34,6 +35,8 @@ type Exports = Record<LmKernel, (e: number, cols: number, h: number, out: number
   attnScoresUnits(q: number, qStride: number, heads: number, kvHeads: number, headDim: number, kt: number, cap: number, pos0: number, scale: number, out: number, u0: number, u1: number): void;
   attnValuesUnits(p: number, sums: number, heads: number, kvHeads: number, headDim: number, vc: number, kvDim: number, cap: number, pos0: number, out: number, outStride: number, u0: number, u1: number): void;
   f16Edges(e: number, cols: number, map: number, r0: number, r1: number): void;
+  int8Rows(src: number, f16: number, cols: number, q: number, d: number, r0: number, r1: number): void;
+  lmHeadInt8(q: number, d: number, cols: number, xq: number, xd: number, out: number, r0: number, r1: number): void;
   /** Threaded builds only (assembly/pool.ts). */
   run?(ctrl: number): void;
 };
@@ -91,6 +94,8 @@ const JOB_LMHEAD = 2;
 const JOB_QUANTIZE = 3;
 const JOB_ATTN_SCORES = 4;
 const JOB_ATTN_VALUES = 5;
+const JOB_INT8_ROWS = 6;
+const JOB_LMHEAD_INT8 = 7;
 /** Matrices one MATMUL job can take (its words must fit the control block). */
 const MAX_JOB_MATRICES = 8;
 /**
@@ -126,6 +131,17 @@ export interface AttentionShape {
   cap: number;
   kt: number;
   vc: number;
+}
+
+/**
+ * The stored rows of the int8 head kernels (assembly/lmhead-int8.ts): cols / 32 blocks, padded
+ * to a multiple of 4 with zeros; per row `codeBytes` int8 codes and `scaleBytes` of f32 scales.
+ */
+export function int8Layout(cols: number): { blocks: number; codeBytes: number; scaleBytes: number } {
+  positive('int8 rows: cols', cols);
+  if (cols % INT8_BLOCK !== 0) throw new RangeError(`int8 rows need cols % ${INT8_BLOCK} == 0, got ${cols}`);
+  const stored = align(cols / INT8_BLOCK, 4);
+  return { blocks: cols / INT8_BLOCK, codeBytes: stored * INT8_BLOCK, scaleBytes: stored * 4 };
 }
 
 /** Whether this context can run kernel threads: shared memory needs cross-origin isolation in a browser. */
@@ -362,6 +378,37 @@ export class WasmKernels {
     const map = this.alloc(rows * edgeMapBytes(cols), 64);
     this.k.f16Edges(e, cols, map, 0, rows);
     return map;
+  }
+
+  /**
+   * quantizeInt8Blocks of int8-head.ts on rows [r0, r1) of src ([rows][cols] F32 or F16) into
+   * codes q and scales d, rows laid out as int8Layout(cols) says (padding zeroed).
+   */
+  int8Rows(type: 'F32' | 'F16', src: number, rows: number, cols: number, q: number, d: number, r0: number, r1: number): void {
+    const { codeBytes, scaleBytes } = int8Layout(cols);
+    range('int8Rows', r0, r1, rows);
+    const elem = type === 'F16' ? 2 : 4;
+    this.region('int8Rows: src', src, rows * cols * elem, elem);
+    this.region('int8Rows: q', q, rows * codeBytes, 16);
+    this.region('int8Rows: d', d, rows * scaleBytes, 16);
+    if (this.pool && r1 - r0 > 1) this.pool.run([JOB_INT8_ROWS, src, elem === 2 ? 1 : 0, cols, q, d, r0, r1, this.pool.minRows(cols * elem, 4)]);
+    else this.k.int8Rows(src, elem === 2 ? 1 : 0, cols, q, d, r0, r1);
+  }
+
+  /**
+   * int8Logit of int8-head.ts: out[v] for v in [r0, r1), from int8 head rows (q, d: int8Rows of
+   * [rows][cols]) and one int8 activation row (xq, xd: int8Rows of a single row).
+   */
+  lmHeadInt8(q: number, d: number, rows: number, cols: number, xq: number, xd: number, out: number, r0: number, r1: number): void {
+    const { codeBytes, scaleBytes } = int8Layout(cols);
+    range('lmHeadInt8', r0, r1, rows);
+    this.region('lmHeadInt8: q', q, rows * codeBytes, 16);
+    this.region('lmHeadInt8: d', d, rows * scaleBytes, 16);
+    this.region('lmHeadInt8: xq', xq, codeBytes, 16);
+    this.region('lmHeadInt8: xd', xd, scaleBytes, 16);
+    this.region('lmHeadInt8: out', out, rows * 4, 4);
+    if (this.pool) this.pool.run([JOB_LMHEAD_INT8, q, d, cols, xq, xd, out, r0, r1, this.pool.minRows(codeBytes + scaleBytes, 4)]);
+    else this.k.lmHeadInt8(q, d, cols, xq, xd, out, r0, r1);
   }
 
   /** rmsNorm of math.ts for rows [r0, r1) of x (f32, row stride cols) into y, with weights w (f32[cols]). */

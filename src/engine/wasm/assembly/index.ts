@@ -6,6 +6,7 @@ export { quantizeRows } from './quantize';
 export { gemv, gemm } from './ternary';
 export { rmsNormRows, ropeRows, relu2Gate, addInto, attnScoresUnits, attnValuesUnits, kvStore } from './floats';
 export { lmHeadF32, lmHeadF16, lmHeadF16Mapped, f16Edges, lmHeadBF16, lmHeadQ8_0, lmHeadQ6_K } from './lmhead';
+export { int8Rows, lmHeadInt8 } from './lmhead-int8';
 
 /** First byte free for the host's allocator: everything below is the module's static data. */
 export function heapBase(): usize {

@@ -16,6 +16,7 @@
 
 import { gemm, gemv } from './ternary';
 import { lmHeadBF16, lmHeadF16, lmHeadF16Mapped, lmHeadF32, lmHeadQ6_K, lmHeadQ8_0 } from './lmhead';
+import { int8Rows, lmHeadInt8 } from './lmhead-int8';
 import { quantizeRows } from './quantize';
 import { attnScoresUnits, attnValuesUnits } from './floats';
 
@@ -41,6 +42,10 @@ const QUANTIZE = 3;
 const ATTN_SCORES = 4;
 /** [p, sums, heads, kvHeads, headDim, vc, kvDim, cap, pos0, out, outStride, units]: one unit a chunk */
 const ATTN_VALUES = 5;
+/** [src, f16, cols, q, d, r0, r1, min]; unit 4 */
+const INT8_ROWS = 6;
+/** [q, d, cols, xq, xd, out, r0, r1, min]; unit 4 */
+const LMHEAD_INT8 = 7;
 
 const MATRIX_WORDS = 7;
 const MATMUL_UNIT = 16;
@@ -97,6 +102,16 @@ function work(ctrl: usize): void {
   } else if (kind == LMHEAD) {
     const r0 = word<i32>(ctrl, 6), total = word<i32>(ctrl, 7) - r0;
     for (let c = take(ctrl, total, word<i32>(ctrl, 8), LMHEAD_UNIT); c >= 0; c = take(ctrl, total, word<i32>(ctrl, 8), LMHEAD_UNIT)) lmHeadRows(ctrl, r0 + <i32>c, r0 + <i32>(c >> 32));
+  } else if (kind == INT8_ROWS) {
+    const r0 = word<i32>(ctrl, 6), total = word<i32>(ctrl, 7) - r0;
+    for (let c = take(ctrl, total, word<i32>(ctrl, 8), LMHEAD_UNIT); c >= 0; c = take(ctrl, total, word<i32>(ctrl, 8), LMHEAD_UNIT)) {
+      int8Rows(word<usize>(ctrl, 1), word<i32>(ctrl, 2) != 0, word<i32>(ctrl, 3), word<usize>(ctrl, 4), word<usize>(ctrl, 5), r0 + <i32>c, r0 + <i32>(c >> 32));
+    }
+  } else if (kind == LMHEAD_INT8) {
+    const r0 = word<i32>(ctrl, 7), total = word<i32>(ctrl, 8) - r0;
+    for (let c = take(ctrl, total, word<i32>(ctrl, 9), LMHEAD_UNIT); c >= 0; c = take(ctrl, total, word<i32>(ctrl, 9), LMHEAD_UNIT)) {
+      lmHeadInt8(word<usize>(ctrl, 1), word<usize>(ctrl, 2), word<i32>(ctrl, 3), word<usize>(ctrl, 4), word<usize>(ctrl, 5), word<usize>(ctrl, 6), r0 + <i32>c, r0 + <i32>(c >> 32));
+    }
   } else if (kind == QUANTIZE) {
     const r0 = word<i32>(ctrl, 6), total = word<i32>(ctrl, 7) - r0;
     for (let c = take(ctrl, total, 1, 1); c >= 0; c = take(ctrl, total, 1, 1)) {
