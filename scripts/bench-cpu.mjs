@@ -3,7 +3,11 @@
 // and decode timed the same way, with bytes read per decoded token and the bandwidth achieved.
 //
 //   node scripts/bench-cpu.mjs [-p 128] [-n 64] [-r 3] [--threads 1,2] [--models i2_s,tq2_0]
-//                              [--shape 2b4t] [--no-wllama] [--no-roofline] [--roofline-mib 256] [--phases] [--spin N] [--json]
+//                              [--int8-head i2_s|none] [--shape 2b4t] [--no-wllama] [--no-roofline] [--roofline-mib 256] [--phases] [--spin N] [--json]
+//
+// The opt-in int8 LM head (WasmEngineOptions.lmHead) runs as extra bitnet-web rows, on the formats
+// --int8-head names, reported apart: its logits are not the exact head's (`bitnet-web head-check`
+// measures how far).
 //
 // Before and after the runs it measures the WASM roofline of the machine at each thread count
 // (src/bench/roofline.ts: memory read bandwidth through 16-byte loads, int8 multiply-adds of the
@@ -23,7 +27,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     p: { type: 'string', short: 'p', default: '128' }, n: { type: 'string', short: 'n', default: '64' }, r: { type: 'string', short: 'r', default: '3' },
-    threads: { type: 'string', default: '1,2' }, models: { type: 'string', default: 'i2_s,tq2_0' }, shape: { type: 'string', default: '2b4t' },
+    threads: { type: 'string', default: '1,2' }, 'int8-head': { type: 'string', default: 'i2_s' }, models: { type: 'string', default: 'i2_s,tq2_0' }, shape: { type: 'string', default: '2b4t' },
     'no-wllama': { type: 'boolean' }, 'no-roofline': { type: 'boolean' }, 'roofline-mib': { type: 'string', default: '256' }, phases: { type: 'boolean' }, spin: { type: 'string' }, json: { type: 'boolean' },
   },
 });
@@ -51,7 +55,7 @@ async function bytesPerToken(format) {
   try {
     const ternary = modelSlots(model.config).filter((s) => s.kind === 'ternary');
     const tq2 = ternary.reduce((a, s) => a + (s.rows * s.cols * 66) / 256, 0) + model.matrixInfo(model.lmHead).bytes;
-    return { bitnet: decodeBytesPerToken(model), tq2, macs: ternary.reduce((a, s) => a + s.rows * s.cols, 0) };
+    return { bitnet: decodeBytesPerToken(model), tq2, head: model.matrixInfo(model.lmHead).bytes, macs: ternary.reduce((a, s) => a + s.rows * s.cols, 0) };
   } finally {
     await close();
   }
@@ -109,6 +113,7 @@ try {
   if (!values['no-roofline']) await measureRoofs('before');
   const runs = [
     ...formats.flatMap((format) => threadCounts.map((threads) => ({ engine: 'bitnet', format, threads }))),
+    ...formats.filter((f) => values['int8-head'].split(',').includes(f)).flatMap((format) => threadCounts.map((threads) => ({ engine: 'bitnet', format, threads, lmHead: 'int8' }))),
     ...(values['no-wllama'] ? [] : threadCounts.map((threads) => ({ engine: 'wllama', format: 'tq2_0', threads }))),
   ];
   for (const run of runs) {
@@ -121,15 +126,16 @@ try {
       await page.goto(`${base}e2e/harness/bench-cpu.html`);
       await page.waitForFunction(() => window.benchCpu !== undefined);
       if (!(await page.evaluate(() => crossOriginIsolated))) console.error('bench-cpu: the page is not cross-origin isolated: threads fall back to 1');
-      const spec = { url: `/__bench/${run.format}.gguf`, threads: run.threads, p, n, r, phases: values.phases, spin: values.spin === undefined ? undefined : Number(values.spin) };
-      log(`${run.engine} ${run.format} ${run.threads} thread(s) ...`);
+      const spec = { url: `/__bench/${run.format}.gguf`, threads: run.threads, p, n, r, phases: values.phases, spin: values.spin === undefined ? undefined : Number(values.spin), lmHead: run.lmHead };
+      log(`${run.engine} ${run.format}${run.lmHead ? ` (${run.lmHead} head)` : ''} ${run.threads} thread(s) ...`);
       const result = await page.evaluate(({ engine, spec }) => window.benchCpu[engine](spec), { engine: run.engine, spec });
       const sizes = await bytesPerToken(run.format);
-      const bytes = sizes[run.engine === 'wllama' ? 'tq2' : 'bitnet'];
+      // An int8 head reads its own bytes in place of the file's head.
+      const bytes = sizes[run.engine === 'wllama' ? 'tq2' : 'bitnet'] + (result.lmHead ? result.lmHead.bytes - sizes.head : 0);
       results.push({ ...result, format: run.format, bytesPerToken: bytes, macsPerToken: sizes.macs, decodeGbS: result.decodeTokS ? (result.decodeTokS.median * bytes) / 1e9 : null });
     } catch (e) {
       console.error(`bench-cpu: ${run.engine} ${run.format} ${run.threads} thread(s) failed: ${e.message.split('\n')[0]}`);
-      results.push({ engine: run.engine === 'bitnet' ? 'bitnet-web' : 'wllama', format: run.format, threads: run.threads, prefillTokS: null, decodeTokS: null, bytesPerToken: 0, decodeGbS: null, notes: [`failed: ${e.message.split('\n')[0]}`] });
+      results.push({ engine: run.engine === 'bitnet' ? 'bitnet-web' : 'wllama', lmHead: run.lmHead && { mode: run.lmHead }, format: run.format, threads: run.threads, prefillTokS: null, decodeTokS: null, bytesPerToken: 0, decodeGbS: null, notes: [`failed: ${e.message.split('\n')[0]}`] });
     } finally {
       await context.close();
     }
@@ -145,14 +151,16 @@ if (values.json) {
   console.log(JSON.stringify({ chromium: version, p, n, r, roofline: roofs, results }, null, 2));
 } else {
   const wll = (threads) => results.find((x) => x.engine === 'wllama' && x.threads === threads);
+  const head = (x) => (x.lmHead?.mode === 'int8' ? 'int8' : (x.embeddingType ?? '-'));
+  const label = (x) => `${x.format.toUpperCase()}${x.lmHead?.mode === 'int8' ? ' + int8 head' : ''}`;
   const f = (s) => (s ? s.median.toFixed(2) : '-');
   const ratio = (a, b) => (a && b ? `${(a.median / b.median).toFixed(1)}x` : '-');
   console.log(`\n${version}; pp${p} and tg${n}, median of ${r} runs (min..max)`);
-  console.log(`${'engine'.padEnd(11)} ${'weights'.padEnd(8)} ${'threads'.padStart(7)} ${'prefill tok/s'.padStart(22)} ${'decode tok/s'.padStart(22)} ${'MB/token'.padStart(9)} ${'GB/s'.padStart(6)} ${'pp vs wllama'.padStart(12)} ${'tg vs wllama'.padStart(12)}`);
+  console.log(`${'engine'.padEnd(11)} ${'weights'.padEnd(8)} ${'head'.padEnd(5)} ${'threads'.padStart(7)} ${'prefill tok/s'.padStart(22)} ${'decode tok/s'.padStart(22)} ${'MB/token'.padStart(9)} ${'GB/s'.padStart(6)} ${'pp vs wllama'.padStart(12)} ${'tg vs wllama'.padStart(12)}`);
   for (const x of results) {
     const w = wll(x.threads);
     const range = (s) => (s ? `${f(s)} (${s.min.toFixed(2)}..${s.max.toFixed(2)})` : '-');
-    console.log(`${x.engine.padEnd(11)} ${x.format.toUpperCase().padEnd(8)} ${String(x.threads).padStart(7)} ${range(x.prefillTokS).padStart(22)} ${range(x.decodeTokS).padStart(22)} ${(x.bytesPerToken / 1e6).toFixed(0).padStart(9)} ${(x.decodeGbS?.toFixed(1) ?? '-').padStart(6)} ${(x.engine === 'wllama' ? '' : ratio(x.prefillTokS, w?.prefillTokS)).padStart(12)} ${(x.engine === 'wllama' ? '' : ratio(x.decodeTokS, w?.decodeTokS)).padStart(12)}`);
+    console.log(`${x.engine.padEnd(11)} ${x.format.toUpperCase().padEnd(8)} ${head(x).padEnd(5)} ${String(x.threads).padStart(7)} ${range(x.prefillTokS).padStart(22)} ${range(x.decodeTokS).padStart(22)} ${(x.bytesPerToken / 1e6).toFixed(0).padStart(9)} ${(x.decodeGbS?.toFixed(1) ?? '-').padStart(6)} ${(x.engine === 'wllama' ? '' : ratio(x.prefillTokS, w?.prefillTokS)).padStart(12)} ${(x.engine === 'wllama' ? '' : ratio(x.decodeTokS, w?.decodeTokS)).padStart(12)}`);
     for (const note of x.notes) console.log(`    note: ${note}`);
   }
   // The ceilings: the best of the before/after measurements at each thread count.
@@ -178,13 +186,13 @@ if (values.json) {
       if (!best) continue;
       const tg = (100 * x.decodeTokS.median * x.bytesPerToken) / (best.readGBs * 1e9);
       const pp = x.prefillTokS ? (100 * x.prefillTokS.median * x.macsPerToken) / (best.maddGMACs * 1e9) : NaN;
-      console.log(`  ${x.format.toUpperCase().padEnd(6)} ${x.threads} thread(s): decode at ${tg.toFixed(0)}% of the read roof, prefill at ${Number.isNaN(pp) ? '-' : pp.toFixed(0)}% of the multiply-add roof`);
+      console.log(`  ${label(x).padEnd(18)} ${x.threads} thread(s): decode at ${tg.toFixed(0)}% of the read roof, prefill at ${Number.isNaN(pp) ? '-' : pp.toFixed(0)}% of the multiply-add roof`);
     }
   }
   for (const x of results.filter((x) => x.phases)) {
     for (const [name, prof] of [[`tg${n}`, x.phases.decode], [`pp${p}`, x.phases.prefill]]) {
       if (!prof) continue;
-      console.log(`\nbitnet-web ${x.format.toUpperCase()} ${x.threads} thread(s), ${name}: ${prof.msPerToken.toFixed(2)} ms per token (wall clock per step)`);
+      console.log(`\nbitnet-web ${label(x)} ${x.threads} thread(s), ${name}: ${prof.msPerToken.toFixed(2)} ms per token (wall clock per step)`);
       for (const ph of prof.phases) console.log(`  ${ph.phase.padEnd(12)} ${ph.msPerToken.toFixed(3).padStart(9)} ms ${(100 * ph.share).toFixed(1).padStart(5)}%`);
     }
   }

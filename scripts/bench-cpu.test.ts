@@ -1,6 +1,6 @@
 // scripts/bench-cpu.mjs end to end on a tiny generated model (wllama left out: it needs the full
 // LLaMA-3 vocabulary of the real shapes): the roofline probes and bitnet-web's WASM engine at 1
-// and 2 threads in headless Chromium, as JSON. Checks the figures are there and positive and that
+// and 2 threads, with the exact and the int8 LM head, in headless Chromium, as JSON. Checks the figures are there and positive and that
 // the bounds the table derives are consistent; never a check of speed.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,7 +19,7 @@ interface Stats {
 interface Output {
   chromium: string;
   roofline: { when: 'before' | 'after'; threads: number; build: string; readGBs: number; maddGMACs: number }[];
-  results: { engine: string; format: string; threads: number; prefillTokS: Stats | null; decodeTokS: Stats | null; bytesPerToken: number; macsPerToken: number; decodeGbS: number | null; notes: string[] }[];
+  results: { engine: string; lmHead?: { mode: string; bytes: number }; format: string; threads: number; prefillTokS: Stats | null; decodeTokS: Stats | null; bytesPerToken: number; macsPerToken: number; decodeGbS: number | null; notes: string[] }[];
 }
 
 describe.skipIf(SKIP)('node scripts/bench-cpu.mjs', () => {
@@ -34,7 +34,11 @@ describe.skipIf(SKIP)('node scripts/bench-cpu.mjs', () => {
       expect(r.readGBs).toBeGreaterThan(0);
       expect(r.maddGMACs).toBeGreaterThan(0);
     }
-    expect(out.results.map((r) => `${r.engine} ${r.format} ${r.threads}`)).toEqual(['bitnet-web i2_s 1', 'bitnet-web i2_s 2']);
+    expect(out.results.map((r) => `${r.engine} ${r.format} ${r.lmHead?.mode} ${r.threads}`)).toEqual(['bitnet-web i2_s exact 1', 'bitnet-web i2_s exact 2', 'bitnet-web i2_s int8 1', 'bitnet-web i2_s int8 2']);
+    // The int8 head (34 bytes per 32 weights, F16 32 x 2) is read in place of the file's head.
+    const [exact, , int8] = out.results;
+    expect(int8.bytesPerToken - exact.bytesPerToken).toBe(int8.lmHead!.bytes - exact.lmHead!.bytes);
+    expect(int8.lmHead!.bytes).toBeLessThan(exact.lmHead!.bytes * 0.6);
     for (const r of out.results) {
       expect(r.notes).toEqual([]);
       expect(r.prefillTokS!.median).toBeGreaterThan(0);

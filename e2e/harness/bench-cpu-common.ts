@@ -13,6 +13,8 @@ export interface BenchSpec {
   phases?: boolean;
   /** bitnet-web: polls before a waiting kernel thread sleeps (KernelOptions.spin; default the kernels'). */
   spin?: number;
+  /** bitnet-web: the LM head (WasmEngineOptions.lmHead; default exact). */
+  lmHead?: 'exact' | 'int8';
 }
 
 /**
@@ -53,6 +55,8 @@ export interface BenchResult {
   prefillTokS: Stats | null;
   decodeTokS: Stats | null;
   loadMs: number;
+  /** bitnet-web: the LM head that ran and its bytes as held (read once per decoded token). */
+  lmHead?: { mode: 'exact' | 'int8'; bytes: number };
   /** bitnet-web --phases: ms per token per engine step, largest first. */
   phases?: { prefill: { msPerToken: number; phases: { phase: string; msPerToken: number; share: number }[] } | null; decode: { msPerToken: number; phases: { phase: string; msPerToken: number; share: number }[] } | null };
   notes: string[];

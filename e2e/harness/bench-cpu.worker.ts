@@ -18,7 +18,7 @@ import { stats, type BenchResult, type BenchSpec, type CheckResult, type CheckSp
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 /** The engine on `threads` kernel threads (1 without cross-origin isolation, noted), relaxed SIMD where the browser has it. */
-async function wasmEngine(model: ModelFile, requested: number, contextSize: number, notes: string[], spin?: number) {
+async function wasmEngine(model: ModelFile, requested: number, contextSize: number, notes: string[], spin?: number, lmHead?: 'exact' | 'int8') {
   let threads = requested;
   if (threads > 1 && !threadsAvailable()) {
     notes.push('not cross-origin isolated: no shared memory, so 1 thread');
@@ -27,7 +27,7 @@ async function wasmEngine(model: ModelFile, requested: number, contextSize: numb
   const build = `${supportsRelaxedSimd() ? 'relaxed' : 'simd'}${threads > 1 ? '-threads' : ''}`;
   const url = { relaxed: relaxedUrl, simd: simdUrl, 'relaxed-threads': relaxedThreadsUrl, 'simd-threads': simdThreadsUrl }[build]!;
   const kernels = await WasmKernels.create(await (await fetch(url)).arrayBuffer(), { threads, spawn: spawnKernelWorker, spin });
-  return { kernels, threads, build, engine: await WasmEngine.load(model, kernels, contextSize) };
+  return { kernels, threads, build, engine: await WasmEngine.load(model, kernels, contextSize, { lmHead }) };
 }
 
 async function check(spec: CheckSpec): Promise<CheckResult> {
@@ -56,7 +56,7 @@ async function bench(spec: BenchSpec): Promise<BenchResult> {
   const t0 = performance.now();
   const blob = await (await fetch(spec.url)).blob();
   const model = await openGguf(new BlobSource(blob, spec.url));
-  const { kernels, threads, build, engine } = await wasmEngine(model, spec.threads, Math.max(spec.p, spec.n, 8) + 1, notes, spec.spin);
+  const { kernels, threads, build, engine } = await wasmEngine(model, spec.threads, Math.max(spec.p, spec.n, 8) + 1, notes, spec.spin, spec.lmHead);
   const loadMs = performance.now() - t0;
   const vocab = model.config.vocabSize;
   const tokens = (len: number, salt: number) => Array.from({ length: len }, (_, i) => (i * 7919 + salt * 104729) % vocab);
@@ -98,6 +98,7 @@ async function bench(spec: BenchSpec): Promise<BenchResult> {
   return {
     engine: 'bitnet-web', threads, build, weightFormat: model.weightFormat, embeddingType: model.embeddingType,
     prefillTokS: pp.length ? stats(pp) : null, decodeTokS: tg.length ? stats(tg) : null, loadMs, phases, notes,
+    lmHead: { mode: engine.lmHeadMode, bytes: engine.lmHeadBytes },
   };
 }
 
