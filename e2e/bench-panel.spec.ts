@@ -55,3 +55,34 @@ test('runs pp/tg on WebGPU and WASM, exports JSON with positive figures, and com
   expect(await watched.cspViolations()).toEqual([]);
   expect(watched.errors).toEqual([]);
 });
+
+test('WASM runs with the exact and the int8 LM head side by side: the table and the export say which ran', async ({ page }) => {
+  test.setTimeout(120_000);
+  const watched = await watch(page);
+  await openApp(page);
+  await page.getByTestId('open-bench').click();
+  await page.getByTestId('bench-model-generated').check();
+  await page.getByTestId('bench-shape').fill('tiny');
+  await page.getByTestId('bench-webgpu').uncheck();
+  await page.getByTestId('bench-wasm').check();
+  await page.getByTestId('bench-threads').fill('1');
+  await page.getByTestId('bench-head-exact').check();
+  await page.getByTestId('bench-head-int8').check();
+  await page.getByTestId('bench-p').fill('8');
+  await page.getByTestId('bench-n').fill('4');
+  await page.getByTestId('bench-r').fill('1');
+  await page.getByTestId('bench-run').click();
+  await expect(page.getByTestId('bench-status')).toHaveText('done', { timeout: 100_000 });
+  await expect(page.getByTestId('bench-lm-head')).toHaveText(['exact', 'int8']);
+  await page.getByTestId('bench-results').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/bench-lm-heads.png' });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bench-export').click()]);
+  const set = JSON.parse(readFileSync(await download.path(), 'utf8')) as BenchResultSet;
+  expect(set.results.map((r) => `${r.backend}:${r.threads}:${r.lm_head}`)).toEqual(['wasm:1:exact', 'wasm:1:int8']);
+  const [exact, int8] = set.results;
+  // Bytes per token count the head as the engine holds it: int8 codes and scales, not F16.
+  expect(int8.decode_bytes_per_token).toBeLessThan(exact.decode_bytes_per_token);
+  expect(int8.decode_tok_s).toBeGreaterThan(0);
+  expect(watched.errors).toEqual([]);
+});

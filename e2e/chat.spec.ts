@@ -162,6 +162,40 @@ test('Auto runs WASM beside a software GPU and says why; a conversation that out
   expect(watched.errors).toEqual([]);
 });
 
+test('the int8 LM head: chosen in the models tab and kept across a reload, runs on WASM and the stats say so; switching back reloads with the exact head', async ({ page }) => {
+  test.setTimeout(120_000);
+  const watched = await watch(page);
+  await openApp(page);
+  const row = await localModel(page);
+  await setMaxTokens(page, 8);
+  const heads = page.getByTestId('lm-head-choice');
+  await heads.getByLabel('Int8 — faster on CPU, approximate').check();
+  await page.reload();
+  await openTab(page, 'Models');
+  await waitComplete(row);
+  await expect(heads.getByLabel('Int8 — faster on CPU, approximate')).toBeChecked();
+
+  await loadOn(page, row, 'WASM');
+  const status = page.getByTestId('backend-status');
+  await expect(status).toHaveAttribute('data-lm-head', 'int8');
+  await expect(status).toContainText('int8 LM head');
+  const reply = await send(page, 'Hello on the int8 head.');
+  await expect(reply.getByTestId('message-stats')).toContainText(/tok\/s/);
+  await openTab(page, 'Stats');
+  await expect(page.getByTestId('model-info')).toHaveAttribute('data-lm-head', 'int8');
+  await expect(page.getByTestId('model-info')).toContainText(/LM head\s*int8/);
+  await page.screenshot({ path: 'test-results/chat-int8-head.png' });
+
+  await openTab(page, 'Models');
+  await heads.getByLabel('Exact (default)').check();
+  await heads.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/chat-lm-head-choice.png' });
+  await page.getByRole('button', { name: 'Reload with the exact head' }).click();
+  await expect(status).toHaveAttribute('data-lm-head', 'exact', { timeout: 60_000 });
+  await expect(page.getByRole('button', { name: /^Reload with/ })).toHaveCount(0);
+  expect(watched.errors).toEqual([]);
+});
+
 test('conversations: rename, search, export as JSON, delete, import brings it back; a phone-sized screen', async ({ page }) => {
   test.setTimeout(120_000);
   const watched = await watch(page);

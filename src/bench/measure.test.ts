@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceEngine } from '../engine/reference.ts';
+import { WasmKernels } from '../engine/wasm/kernels.ts';
+import { WasmEngine, type LmHeadMode } from '../engine/wasm-engine.ts';
+import { wasmKernelBytes } from '../node/wasm-bytes.ts';
 import { openSynthetic } from '../model/test-models.ts';
 import { benchContext, decodeBytesPerToken, measure, median, sampleStats } from './measure.ts';
 
@@ -26,6 +29,21 @@ describe('bench measurement', () => {
     expect(f.decode_gb_s).toBeCloseTo((f.decode_tok_s! * f.decode_bytes_per_token) / 1e9, 9);
     expect(f.memory.weightBytes).toBeGreaterThan(0);
     expect(engine.position).toBe(0);
+  });
+
+  it('counts the LM head as the engine holds it: the file’s bytes for the exact head, fewer for int8', async () => {
+    const model = await openSynthetic({ format: 'i2_s' });
+    const settings = { p: 2, n: 2, r: 1 };
+    const wasm = async (lmHead: LmHeadMode) => WasmEngine.load(model, await WasmKernels.create(await wasmKernelBytes('simd')), benchContext(settings), { lmHead });
+    const [exact, int8] = [await wasm('exact'), await wasm('int8')];
+    const fileHead = model.matrixInfo(model.lmHead).bytes;
+    expect(decodeBytesPerToken(model, exact)).toBe(decodeBytesPerToken(model));
+    const f = await measure(int8, model, settings);
+    expect(int8.lmHeadBytes).toBeLessThan(fileHead);
+    expect(f.decode_bytes_per_token).toBe(decodeBytesPerToken(model) - fileHead + int8.lmHeadBytes);
+    expect(f.decode_gb_s).toBeCloseTo((f.decode_tok_s! * f.decode_bytes_per_token) / 1e9, 9);
+    exact.dispose();
+    int8.dispose();
   });
 
   it('stops between steps when aborted', async () => {

@@ -3,6 +3,7 @@
 // tokens (pp) and decode of n tokens (tg), r repetitions, medians and spread, bytes per token.
 import type { Engine, MemoryStats } from '../engine/engine.ts';
 import { rowBytes } from '../engine/layout.ts';
+import { WasmEngine } from '../engine/wasm-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { modelSlots } from '../model/tensors.ts';
 
@@ -47,10 +48,13 @@ export function sampleStats(samples: number[]): SampleStats {
   return { median: median(samples), mean, stddev: sd, min: Math.min(...samples), max: Math.max(...samples), samples };
 }
 
-/** Bytes a decode step streams: every packed ternary matrix once, plus the LM head. */
-export function decodeBytesPerToken(model: ModelFile): number {
+/**
+ * Bytes a decode step streams: every packed ternary matrix once, plus the LM head as `engine`
+ * holds it (a WASM engine may have requantized it to int8), else as the file stores it.
+ */
+export function decodeBytesPerToken(model: ModelFile, engine?: Engine): number {
   const ternary = modelSlots(model.config).filter((s) => s.kind === 'ternary').reduce((a, s) => a + s.rows * rowBytes(s.cols), 0);
-  return ternary + model.matrixInfo(model.lmHead).bytes;
+  return ternary + (engine instanceof WasmEngine ? engine.lmHeadBytes : model.matrixInfo(model.lmHead).bytes);
 }
 
 /** The context a run of `s` needs. */
@@ -101,7 +105,7 @@ export async function measure(engine: Engine, model: ModelFile, s: BenchSettings
     }
   }
   engine.truncate(0);
-  const bytes = decodeBytesPerToken(model);
+  const bytes = decodeBytesPerToken(model, engine);
   const decode = s.n > 0 ? sampleStats(tg) : null;
   const prefill = s.p > 0 ? sampleStats(pp) : null;
   return {

@@ -1,6 +1,8 @@
 // The benchmark panel's export format: one run's results with the browser they ran in, readable
 // back for comparison. With a single result its medians also sit at the top level, the keys
 // `bitnet-web bench --json` prints, so `npm run bench` output reads the same as the CLI's.
+// Each result records its LM head (lm_head); exports from before it was a choice lack the key and
+// ran the exact head, so they read as such.
 import type { BenchResult } from '../worker/protocol.ts';
 
 export const RESULT_SCHEMA = 'bitnet-web-bench/1';
@@ -48,14 +50,18 @@ export function parseResultSet(text: string): BenchResultSet {
     if (r.backend !== 'wasm' && r.backend !== 'webgpu') throw new ResultSetError(`${where}: unknown backend ${JSON.stringify(r.backend)}`);
     for (const k of ['prefill_tok_s', 'decode_tok_s', 'decode_bytes_per_token']) if (!isFigure(r[k])) throw new ResultSetError(`${where}: ${k} is not a figure`);
     if (!isRecord(r.model) || typeof r.model.name !== 'string') throw new ResultSetError(`${where}: no model description`);
+    if (r.lm_head !== undefined && r.lm_head !== 'exact' && r.lm_head !== 'int8') throw new ResultSetError(`${where}: unknown lm_head ${JSON.stringify(r.lm_head)}`);
   });
   if (!isRecord(json.browser)) throw new ResultSetError('the export does not say which browser ran it');
   return json as unknown as BenchResultSet;
 }
 
-/** What makes two results comparable: same model shape and format, backend, threads, p and n. */
+/** The LM head a result ran. */
+export const lmHeadOf = (r: BenchResult) => r.lm_head ?? 'exact';
+
+/** What makes two results comparable: same model shape and format, backend, threads, LM head, p and n. */
 export function resultKey(r: BenchResult): string {
-  return `${r.model.shape ?? r.model.name} ${r.model.weight_format}/${r.model.embedding_type} ${r.backend}${r.backend === 'wasm' ? ` ${r.threads}t` : ''} pp${r.p} tg${r.n}`;
+  return `${r.model.shape ?? r.model.name} ${r.model.weight_format}/${r.model.embedding_type} ${r.backend}${r.backend === 'wasm' ? ` ${r.threads}t` : ''} ${lmHeadOf(r)} head pp${r.p} tg${r.n}`;
 }
 
 export interface CompareRow {

@@ -7,8 +7,7 @@
 // prefill and decode run.
 import type { ModelFile } from '../model/model-file.ts';
 import { profileGpuRuns } from '../bench/gpu-profile.ts';
-import { benchTokens, measure, type BenchFigures, type SampleStats } from '../bench/measure.ts';
-import type { Engine } from '../engine/engine.ts';
+import { benchTokens, measure, type SampleStats } from '../bench/measure.ts';
 import { createEngine, parseBackend, parseCommand, parseLmHead, parseNumber, parseThreads, printJson, requireModelArg, UsageError } from './common.ts';
 import { openModelPath } from '../node/model-files.ts';
 import { measureCopyBandwidth, type CopyBandwidth } from '../engine/webgpu/bandwidth.ts';
@@ -78,13 +77,6 @@ async function profilingEngine(model: ModelFile, contextSize: number): Promise<W
   return WebGpuEngine.load(model, ctx, contextSize);
 }
 
-/** measure() counts the LM head as the file stores it; a WASM engine may hold it otherwise (int8). */
-function withHeadBytes(f: BenchFigures, engine: Engine, model: ModelFile): BenchFigures {
-  if (!(engine instanceof WasmEngine)) return f;
-  const bytes = f.decode_bytes_per_token - model.matrixInfo(model.lmHead).bytes + engine.lmHeadBytes;
-  return { ...f, decode_bytes_per_token: bytes, decode_gb_s: f.decode_tok_s === null ? null : (f.decode_tok_s * bytes) / 1e9 };
-}
-
 export async function bench(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, {
     p: { type: 'string', short: 'p' }, n: { type: 'string', short: 'n' }, r: { type: 'string', short: 'r' }, backend: { type: 'string' },
@@ -107,7 +99,7 @@ export async function bench(argv: string[]): Promise<void> {
     const engine = values.profile ? await profilingEngine(model, contextSize) : await createEngine(model, backend, contextSize, threads, lmHead);
     const tokens = (len: number, salt: number) => benchTokens(len, salt, vocab);
     try {
-      const figures = withHeadBytes(await measure(engine, model, { p, n, r }), engine, model);
+      const figures = await measure(engine, model, { p, n, r });
       // Profiled runs after the timed ones, so that the timings above are of the normal path.
       let profile: { prefill: ProfileSummary | null; decode: ProfileSummary | null; copy: CopyBandwidth } | undefined;
       if (values.profile && engine instanceof WebGpuEngine) {

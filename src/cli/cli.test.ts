@@ -176,5 +176,8 @@ describe('bitnet-web CLI', () => {
     expect((await cli('frobnicate')).code).toBe(2);
     expect((await cli('generate', model('m.gguf'), '--prompt-ids', '99999')).stderr).toMatch(/token ids in 0\.\.655/);
     expect((await cli('info', join(dir, 'missing.gguf'))).stderr).toMatch(/no such file/);
+    const narrow = await cli('make-model', '--shape', 'dim=80,ffn=256,layers=1,heads=4,kv=2', '--format', 'i2_s', '--seed', '1', '--out', join(dir, 'narrow.gguf'));
+    expect(narrow.code).toBe(2);
+    expect(narrow.stderr).toMatch(/blk\.0\.attn_q has rows of 80 elements, which I2_S stores only in multiples of 128/);
   });
 });

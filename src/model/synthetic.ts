@@ -6,7 +6,7 @@ import { floatRowBytes, quantizeRows } from './float-codecs.ts';
 import { layoutGguf, type GgufKvValue, type GgufTensorSpec } from './gguf-writer.ts';
 import { hfName } from './load-hf.ts';
 import { layoutSafetensors, type SafetensorsDtype } from './safetensors.ts';
-import { FTYPE_I2_S, tensorBytes, type TensorType } from './tensor-types.ts';
+import { FTYPE_I2_S, tensorBytes, TYPE_INFO, type TensorType } from './tensor-types.ts';
 import { modelSlots, type TensorSlot } from './tensors.ts';
 import { encodeHF, encodeI2S, encodeTQ1, encodeTQ2 } from './ternary-codecs.ts';
 
@@ -272,12 +272,12 @@ function planGguf(o: PlannedOptions, c: ModelConfig, vocab: Vocab): FilePlan {
 
   const slots = modelSlots(c);
   const typeOf = (s: TensorSlot): TensorType => (s.kind === 'ternary' ? GGUF_TYPE[fmt] : s.kind === 'vector' ? 'F32' : embdType);
-  const specs: GgufTensorSpec[] = slots.map((s) => ({
-    name: `${s.name}.weight`,
-    ne: s.kind === 'vector' ? [s.cols] : [s.cols, s.rows],
-    type: typeOf(s),
-    bytes: tensorBytes(typeOf(s), s.cols, s.rows)!,
-  }));
+  const specs: GgufTensorSpec[] = slots.map((s) => {
+    const bytes = tensorBytes(typeOf(s), s.cols, s.rows);
+    const block = typeOf(s) === 'I2_S' ? 128 : TYPE_INFO[typeOf(s)].blockElems;
+    if (bytes === undefined) throw new Error(`shape: ${s.name} has rows of ${s.cols} elements, which ${typeOf(s)} stores only in multiples of ${block}`);
+    return { name: `${s.name}.weight`, ne: s.kind === 'vector' ? [s.cols] : [s.cols, s.rows], type: typeOf(s), bytes };
+  });
   const { header, offsets, totalBytes } = layoutGguf(kv, specs);
   return {
     path: '',

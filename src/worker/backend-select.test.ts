@@ -8,12 +8,13 @@ import { openSynthetic } from '../model/test-models.ts';
 import { nodeGpu } from '../node/gpu.ts';
 import { loadShaderLibrary } from '../node/shaders.ts';
 import { wasmKernelBytes } from '../node/wasm-bytes.ts';
-import { openBackend, type BackendEnv, type BackendPhase } from './backend-select.ts';
+import { openBackend, type BackendEnv, type BackendOptions, type BackendPhase } from './backend-select.ts';
 import { firstMismatch, gpuSelfTest } from './gpu-self-test.ts';
 import { GpuContext } from '../engine/webgpu/context.ts';
 import { gpuNeeds } from '../engine/webgpu-engine.ts';
 import { ReferenceEngine } from '../engine/reference.ts';
 import { spawnNodeThread } from '../node/kernel-threads.ts';
+import { WasmEngine } from '../engine/wasm-engine.ts';
 
 let model: ModelFile;
 let gpu: GPU;
@@ -50,9 +51,9 @@ function claiming(info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean 
 
 const noAdapter = { requestAdapter: async () => null } as unknown as GPU;
 
-async function open(choice: 'auto' | 'webgpu' | 'wasm', e: BackendEnv) {
+async function open(choice: 'auto' | 'webgpu' | 'wasm', e: BackendEnv, options?: BackendOptions) {
   const phases: BackendPhase[] = [];
-  const b = await openBackend(model, choice, 32, e, (p) => phases.push(p));
+  const b = await openBackend(model, choice, 32, e, (p) => phases.push(p), options);
   expect((await b.engine.forward([1, 2, 3])).length).toBe(model.config.vocabSize);
   b.engine.dispose();
   b.gpu?.device.destroy();
@@ -62,7 +63,7 @@ async function open(choice: 'auto' | 'webgpu' | 'wasm', e: BackendEnv) {
 describe('openBackend', () => {
   test('forced WASM', async () => {
     const b = await open('wasm', env(gpu));
-    expect(b.info).toEqual({ backend: 'wasm', reason: 'WASM (chosen)', threads: 1, relaxedSimd: false, adapter: undefined });
+    expect(b.info).toEqual({ backend: 'wasm', reason: 'WASM (chosen)', threads: 1, relaxedSimd: false, adapter: undefined, lmHead: 'exact' });
     expect(b.phases).toEqual(['compile', 'weights']);
   });
 
@@ -98,10 +99,35 @@ describe('openBackend', () => {
 
   test('forced WebGPU takes any adapter, SwiftShader too, and fails clearly without one', async () => {
     const b = await open('webgpu', env(gpu));
-    expect(b.info.backend).toBe('webgpu');
+    expect(b.info).toMatchObject({ backend: 'webgpu', lmHead: 'exact' });
+    expect(b.info).not.toHaveProperty('lmHeadReason');
     expect(b.info.reason).toMatch(/^WebGPU \(chosen\): .+/);
     await expect(openBackend(model, 'webgpu', 32, env(undefined))).rejects.toSatisfy((e) => e instanceof GpuError && e.code === 'no-webgpu');
     await expect(openBackend(model, 'webgpu', 32, env(noAdapter))).rejects.toSatisfy((e) => e instanceof GpuError && e.code === 'no-adapter');
+  });
+});
+
+describe('LM head', () => {
+  test('int8 on WASM (chosen, or auto falling back to it) runs the int8 head; the exact head stays the default', async () => {
+    const int8 = await open('wasm', env(undefined), { lmHead: 'int8' });
+    expect(int8.info).toMatchObject({ backend: 'wasm', lmHead: 'int8' });
+    expect(int8.info.lmHeadReason).toBeUndefined();
+    expect((int8.engine as WasmEngine).lmHeadMode).toBe('int8');
+    expect((await open('auto', env(undefined), { lmHead: 'int8' })).info).toMatchObject({ backend: 'wasm', lmHead: 'int8' });
+    expect(((await open('wasm', env(undefined))).engine as WasmEngine).lmHeadMode).toBe('exact');
+  });
+
+  test('int8 on a model whose width is not whole blocks of 32: the exact head runs, and the info says why', async () => {
+    const narrow = await openSynthetic({ format: 'hf', shape: 'dim=80,ffn=256,layers=1,heads=4,kv=2,vocab=300,ctx=32', seed: 4 });
+    const b = await openBackend(narrow, 'wasm', 16, env(undefined), undefined, { lmHead: 'int8' });
+    expect(b.info).toMatchObject({ backend: 'wasm', lmHead: 'exact', lmHeadReason: 'int8 needs a model width that is a multiple of 32 (this one: 80)' });
+    expect((await b.engine.forward([1, 2])).length).toBe(narrow.config.vocabSize);
+    b.release();
+  });
+
+  test('int8 on WebGPU: the exact head runs, and the info says why', async () => {
+    const b = await open('webgpu', env(gpu), { lmHead: 'int8' });
+    expect(b.info).toMatchObject({ backend: 'webgpu', lmHead: 'exact', lmHeadReason: 'int8 runs on WASM only' });
   });
 });
 
@@ -124,9 +150,9 @@ describe('gpuSelfTest', () => {
 describe('WASM threads', () => {
   test('run where a thread can be started, capped by the request and the cores, with the same logits as one thread', async () => {
     const threaded: BackendEnv = { ...env(undefined), spawnThread: spawnNodeThread, cores: 3 };
-    const opened = await openBackend(model, 'wasm', 32, threaded, undefined, 2);
+    const opened = await openBackend(model, 'wasm', 32, threaded, undefined, { threads: 2 });
     const all = await openBackend(model, 'wasm', 32, threaded);
-    const single = await openBackend(model, 'wasm', 32, env(undefined), undefined, 4);
+    const single = await openBackend(model, 'wasm', 32, env(undefined), undefined, { threads: 4 });
     try {
       expect([opened.info.threads, all.info.threads, single.info.threads]).toEqual([2, 3, 1]);
       const reference = await ReferenceEngine.load(model, 32);

@@ -29,6 +29,8 @@ export async function benchTarget(req: BenchRequest, env: BackendEnv, loaded: Om
   if (req.model.kind === 'loaded') {
     if (!loaded) throw new Error('no model is loaded: load one, or benchmark a generated model');
     if (loaded.backend.backend !== req.backend) throw new Error(`the loaded model runs on ${loaded.backend.backend}: choose that backend, or benchmark a generated model`);
+    const head = req.lmHead ?? 'exact';
+    if (req.backend === 'wasm' && loaded.backend.lmHead !== head) throw new Error(`the loaded model runs the ${loaded.backend.lmHead} LM head, not ${head}: choose that head, or benchmark a generated model`);
     return { ...loaded, loadMs: 0 };
   }
   const t0 = performance.now();
@@ -36,7 +38,7 @@ export async function benchTarget(req: BenchRequest, env: BackendEnv, loaded: Om
   const m = req.model;
   const model = await openBenchModel({ shape: m.shape, format: m.format, embedding: m.embedding, seed: m.seed });
   progress({ phase: 'load' });
-  const opened = await openBackend(model, req.backend, benchContext(req), env, undefined, req.threads);
+  const opened = await openBackend(model, req.backend, benchContext(req), env, undefined, { threads: req.threads, lmHead: req.lmHead });
   return { model, name: `random ${m.shapeName} ${m.format}`, engine: opened.engine, backend: opened.info, loadMs: performance.now() - t0, release: opened.release };
 }
 
@@ -53,6 +55,7 @@ export async function runBench(req: BenchRequest, t: BenchTarget, stop: { signal
     reason: t.backend.reason,
     threads: t.backend.threads,
     relaxed_simd: t.backend.relaxedSimd,
+    lm_head: t.backend.lmHead,
     ...(t.backend.adapter ? { adapter: t.backend.adapter } : {}),
     model: {
       source: req.model.kind, name: t.name, ...(req.model.kind === 'generated' ? { shape: req.model.shapeName } : {}),

@@ -235,6 +235,20 @@ describe('bench', () => {
     expect(after.text).toBe(before.text);
   });
 
+  test('int8 LM head: a load runs the head asked for, and a bench of the loaded model needs that head', async () => {
+    const client = connect();
+    expect((await load(client)).backend.lmHead).toBe('exact');
+    const exact = await client.bench(bench(), () => {});
+    const loaded = await client.load('tiny', { backend: 'wasm', hubBase: '', contextSize: 512, lmHead: 'int8' });
+    expect(loaded.backend).toMatchObject({ backend: 'wasm', lmHead: 'int8' });
+    expect((await client.chat(ask('hello'), () => {})).generatedTokens).toBeGreaterThan(0);
+    const int8 = await client.bench({ ...bench(), lmHead: 'int8' }, () => {});
+    expect([exact.lm_head, int8.lm_head]).toEqual(['exact', 'int8']);
+    // Bytes per token count the head the engine holds, and the int8 one is smaller than the file's.
+    expect(int8.decode_bytes_per_token).toBeLessThan(exact.decode_bytes_per_token);
+    await expectCode(client.bench(bench(), () => {}), 'internal', /runs the int8 LM head, not exact/);
+  });
+
   test('refuses a bench without a model, on another backend, or while a chat runs; stops on request', async () => {
     const client = connect();
     await expectCode(client.bench(bench(), () => {}), 'internal', /no model is loaded/);

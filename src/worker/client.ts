@@ -1,7 +1,7 @@
 // The UI's handle on the engine worker: typed promises over the message protocol, token
 // streaming, stop, and device-loss notices. One chat at a time; a second is refused ('busy').
 import type { ChatMessage } from '../model/chat-format.ts';
-import type { BackendChoice, BackendInfo, BenchRequest, BenchResult, ChatRequest, ChatResult, InitMessage, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
+import type { BackendChoice, BackendInfo, BenchRequest, BenchResult, ChatRequest, ChatResult, InitMessage, LmHeadMode, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
 
 /** A failed request: `code` as the worker sent it (see host.ts errorEvent), or 'busy' / 'terminated' / 'worker'. */
 export class EngineError extends Error {
@@ -26,6 +26,8 @@ export interface LoadOptions {
   backend: BackendChoice;
   hubBase: string;
   contextSize?: number;
+  /** The LM head on WASM (default exact); WebGPU runs the exact one (see BackendInfo.lmHeadReason). */
+  lmHead?: LmHeadMode;
   onProgress?: (phase: LoadPhase, fraction: number) => void;
 }
 
@@ -72,7 +74,7 @@ export class EngineClient {
   }
 
   load(modelId: string, o: LoadOptions): Promise<LoadedModel> {
-    return this.request({ type: 'load', modelId, backend: o.backend, hubBase: o.hubBase, contextSize: o.contextSize }, (e, done) => {
+    return this.request({ type: 'load', modelId, backend: o.backend, hubBase: o.hubBase, contextSize: o.contextSize, lmHead: o.lmHead }, (e, done) => {
       if (e.type === 'load-progress') o.onProgress?.(e.phase, e.fraction);
       else if (e.type === 'loaded') done({ model: e.model, backend: e.backend, loadMs: e.loadMs, memory: e.memory });
     });

@@ -189,7 +189,7 @@ export class EngineHost {
     const opened = await openBackend(model, req.backend, req.contextSize ?? model.config.contextLength, this.deps.backend, (phase) => {
       if (phase === 'weights') [weightsFrom, posted] = [read, 0];
       progress(phase, 0);
-    });
+    }, { lmHead: req.lmHead });
     progress('weights', 1);
     const { engine } = opened;
     const c = model.config;

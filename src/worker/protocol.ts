@@ -6,8 +6,12 @@ import type { ChatMessage } from '../model/chat-format.ts';
 import type { GenerationDefaults } from '../model/model-file.ts';
 import type { EmbeddingFormat, ShapeSpec, WeightFormat } from '../model/synthetic.ts';
 import type { BenchFigures } from '../bench/measure.ts';
+import type { LmHeadMode } from '../engine/wasm-engine.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+/** 'exact' or 'int8': the WASM engine's LM head (int8: faster on the CPU, logits slightly off). */
+export type { LmHeadMode };
 
 /** Which backend runs and why (shown to the user as is). */
 export interface BackendInfo {
@@ -18,6 +22,10 @@ export interface BackendInfo {
   /** WASM threads in use (1 without cross-origin isolation). */
   threads: number;
   relaxedSimd: boolean;
+  /** The LM head that runs. */
+  lmHead: LmHeadMode;
+  /** Why it is not the one asked for, if so: "int8 runs on WASM only" (WebGPU runs the exact head). */
+  lmHeadReason?: string;
 }
 
 export interface ModelSummary {
@@ -70,6 +78,8 @@ export interface BenchRequest {
   backend: 'webgpu' | 'wasm';
   /** WASM threads (capped by what the page can run). */
   threads: number;
+  /** The WASM LM head (default exact); the loaded model must run the one asked for. */
+  lmHead?: LmHeadMode;
   p: number;
   n: number;
   r: number;
@@ -84,6 +94,8 @@ export interface BenchResult extends BenchFigures {
   reason: string;
   threads: number;
   relaxed_simd: boolean;
+  /** The LM head that ran; absent in exports from before there was a choice (those ran exact). */
+  lm_head?: LmHeadMode;
   adapter?: BackendInfo['adapter'];
   model: { source: 'loaded' | 'generated'; name: string; shape?: string; weight_format: string; embedding_type: string; dim: number; layers: number; vocab: number; parameters_ternary: number };
   load_ms: number;
@@ -99,7 +111,7 @@ export interface BenchKernelTimes {
 }
 
 export type Request =
-  | { type: 'load'; modelId: string; backend: BackendChoice; hubBase: string; contextSize?: number }
+  | { type: 'load'; modelId: string; backend: BackendChoice; hubBase: string; contextSize?: number; lmHead?: LmHeadMode }
   | { type: 'chat'; request: ChatRequest }
   /** maxTokens: the reply reserve to leave, as a chat with it would (default: a quarter of the context). */
   | { type: 'count'; messages: ChatMessage[]; maxTokens?: number }

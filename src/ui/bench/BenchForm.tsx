@@ -1,10 +1,15 @@
 // What to measure: the model (generated of a shape, or the loaded one), backends, WASM thread
-// counts, and the llama-bench parameters.
+// counts and LM heads, and the llama-bench parameters.
 import type { WeightFormat } from '../../model/synthetic.ts';
+import type { LmHeadMode } from '../../worker/protocol.ts';
 import type { BenchSettings } from './bench-requests.ts';
 import { runBench, setBenchSettings, stopBench, useBench } from './bench-store.ts';
 
 const FORMATS: WeightFormat[] = ['i2_s', 'tq2_0', 'tq1_0', 'hf'];
+const HEADS: { value: LmHeadMode; label: string }[] = [
+  { value: 'exact', label: 'exact' },
+  { value: 'int8', label: 'int8 (approximate)' },
+];
 
 function NumberField({ name, label, value }: { name: 'p' | 'n' | 'r'; label: string; value: number }) {
   return (
@@ -69,6 +74,20 @@ export function BenchForm() {
           <input type="checkbox" checked={s.wasm} onChange={(e) => setBenchSettings({ wasm: e.target.checked })} data-testid="bench-wasm" /> WASM, threads
           <input className="input bench-threads mono" aria-label="WASM thread counts" value={s.threads} data-testid="bench-threads" onChange={(e) => setBenchSettings({ threads: e.target.value })} />
         </label>
+        <div className="row wrap" role="group" aria-labelledby="bench-heads-label">
+          <span id="bench-heads-label">WASM LM head</span>
+          {HEADS.map((h) => (
+            <label key={h.value} className="row">
+              <input
+                type="checkbox"
+                checked={s.lmHeads.includes(h.value)}
+                data-testid={`bench-head-${h.value}`}
+                onChange={(e) => setBenchSettings({ lmHeads: HEADS.map((x) => x.value).filter((v) => (v === h.value ? e.target.checked : s.lmHeads.includes(v))) })}
+              />
+              {h.label}
+            </label>
+          ))}
+        </div>
         <label className="row">
           <input type="checkbox" checked={s.profile} onChange={(e) => setBenchSettings({ profile: e.target.checked })} data-testid="bench-profile" /> Per-kernel GPU times (timestamp-query)
         </label>

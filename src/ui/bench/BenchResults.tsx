@@ -1,5 +1,7 @@
 // The results side by side: medians with their spread, bandwidth against bytes per token, memory
-// and load time per configuration, and the per-kernel GPU time where it was measured.
+// and load time per configuration (backend, threads, LM head), and the per-kernel GPU time where
+// it was measured.
+import { lmHeadOf } from '../../bench/result-set.ts';
 import type { BenchResult } from '../../worker/protocol.ts';
 import { formatBytes } from '../format.ts';
 
@@ -14,6 +16,7 @@ export function BenchResults({ results }: { results: BenchResult[] }) {
         <thead>
           <tr>
             <th scope="col">Backend</th>
+            <th scope="col">LM head</th>
             <th scope="col">Model</th>
             <th scope="col">pp{results[0].p} tok/s</th>
             <th scope="col">tg{results[0].n} tok/s</th>
@@ -29,6 +32,7 @@ export function BenchResults({ results }: { results: BenchResult[] }) {
               <th scope="row" title={r.reason}>
                 {r.backend === 'webgpu' ? `WebGPU${r.adapter?.isFallbackAdapter ? ' (software)' : ''}` : `WASM ${r.threads}t${r.relaxed_simd ? ' relaxed' : ''}`}
               </th>
+              <td data-testid="bench-lm-head">{lmHeadOf(r)}</td>
               <td>
                 {r.model.name} <span className="muted small">{r.model.weight_format}/{r.model.embedding_type}</span>
               </td>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchRequests, parseThreads, type BenchSettings } from './bench-requests.ts';
 
-const base: BenchSettings = { model: 'generated', shape: 'tiny', format: 'i2_s', webgpu: true, wasm: true, threads: '1,2', p: 16, n: 8, r: 2, profile: true };
+const base: BenchSettings = { model: 'generated', shape: 'tiny', format: 'i2_s', webgpu: true, wasm: true, threads: '1,2', lmHeads: ['exact'], p: 16, n: 8, r: 2, profile: true };
 
 describe('benchmark requests', () => {
   it('reads thread counts', () => {
@@ -14,7 +14,14 @@ describe('benchmark requests', () => {
     expect(reqs.map((r) => `${r.backend}:${r.threads}`)).toEqual(['webgpu:1', 'wasm:1', 'wasm:2']);
     const m = reqs[0].model;
     expect(m.kind === 'generated' && [m.shapeName, m.shape.dim, m.format]).toEqual(['tiny', 256, 'i2_s']);
-    expect(benchRequests({ ...base, model: 'loaded', webgpu: false, threads: '1' })).toEqual([{ p: 16, n: 8, r: 2, profile: true, model: { kind: 'loaded' }, backend: 'wasm', threads: 1 }]);
+    expect(benchRequests({ ...base, model: 'loaded', webgpu: false, threads: '1' })).toEqual([{ p: 16, n: 8, r: 2, profile: true, model: { kind: 'loaded' }, backend: 'wasm', threads: 1, lmHead: 'exact' }]);
+  });
+
+  it('runs WASM once per LM head at each thread count; WebGPU asks for none', () => {
+    const reqs = benchRequests({ ...base, lmHeads: ['exact', 'int8'] });
+    expect(reqs.map((r) => `${r.backend}:${r.threads}:${r.lmHead}`)).toEqual(['webgpu:1:undefined', 'wasm:1:exact', 'wasm:1:int8', 'wasm:2:exact', 'wasm:2:int8']);
+    expect(() => benchRequests({ ...base, lmHeads: [] })).toThrow(/LM head/);
+    expect(benchRequests({ ...base, wasm: false, lmHeads: [] })).toHaveLength(1);
   });
 
   it('refuses settings that measure nothing or are out of range', () => {

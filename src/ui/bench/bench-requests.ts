@@ -1,6 +1,6 @@
 // The panel's settings and the worker requests one press of Run makes from them.
 import { parseShape, type WeightFormat } from '../../model/synthetic.ts';
-import type { BenchRequest } from '../../worker/protocol.ts';
+import type { BenchRequest, LmHeadMode } from '../../worker/protocol.ts';
 
 export interface BenchSettings {
   model: 'generated' | 'loaded';
@@ -11,6 +11,8 @@ export interface BenchSettings {
   wasm: boolean;
   /** WASM thread counts to run, comma-separated. */
   threads: string;
+  /** WASM LM heads to run, each at every thread count (WebGPU runs the exact head). */
+  lmHeads: LmHeadMode[];
   p: number;
   n: number;
   r: number;
@@ -24,7 +26,7 @@ export function parseThreads(text: string): number[] {
   return [...new Set(counts)];
 }
 
-/** The requests one press of Run makes: WebGPU once, WASM once per thread count. */
+/** The requests one press of Run makes: WebGPU once, WASM once per thread count and LM head. */
 export function benchRequests(s: BenchSettings): BenchRequest[] {
   const common = { p: s.p, n: s.n, r: s.r, profile: s.profile };
   const model: BenchRequest['model'] = s.model === 'loaded' ? { kind: 'loaded' } : { kind: 'generated', shapeName: s.shape, shape: parseShape(s.shape), format: s.format, seed: 1 };
@@ -32,7 +34,10 @@ export function benchRequests(s: BenchSettings): BenchRequest[] {
   if (s.p === 0 && s.n === 0) throw new Error('nothing to measure: set p or n above 0');
   const out: BenchRequest[] = [];
   if (s.webgpu) out.push({ ...common, model, backend: 'webgpu', threads: 1 });
-  if (s.wasm) for (const threads of parseThreads(s.threads)) out.push({ ...common, model, backend: 'wasm', threads });
+  if (s.wasm) {
+    if (s.lmHeads.length === 0) throw new Error('choose an LM head for WASM: exact, int8 or both');
+    for (const threads of parseThreads(s.threads)) for (const lmHead of s.lmHeads) out.push({ ...common, model, backend: 'wasm', threads, lmHead });
+  }
   if (out.length === 0) throw new Error('choose WebGPU, WASM or both');
   return out;
 }

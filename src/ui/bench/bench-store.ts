@@ -27,7 +27,7 @@ interface BenchState {
 }
 
 const KEY = 'bitnet-bench-settings';
-const DEFAULTS: BenchSettings = { model: 'generated', shape: 'tiny', format: 'i2_s', webgpu: true, wasm: true, threads: '1', p: 128, n: 64, r: 3, profile: true };
+const DEFAULTS: BenchSettings = { model: 'generated', shape: 'tiny', format: 'i2_s', webgpu: true, wasm: true, threads: '1', lmHeads: ['exact'], p: 128, n: 64, r: 3, profile: true };
 
 function saved(): BenchSettings {
   try {
@@ -45,7 +45,7 @@ export function setBenchSettings(patch: Partial<BenchSettings>): void {
   useBench.setState({ settings });
 }
 
-const label = (r: BenchRequest) => (r.backend === 'webgpu' ? 'WebGPU' : `WASM ${r.threads}t`);
+const label = (r: BenchRequest) => (r.backend === 'webgpu' ? 'WebGPU' : `WASM ${r.threads}t${r.lmHead === 'int8' ? ' int8 head' : ''}`);
 
 export async function runBench(): Promise<void> {
   let requests: BenchRequest[];

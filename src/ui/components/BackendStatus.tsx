@@ -1,4 +1,4 @@
-// Which backend runs and why, in the worker's own words, with the adapter and thread count.
+// Which backend runs and why, in the worker's own words, with the adapter, thread count and LM head.
 import { usePwa } from '../../pwa/register.ts';
 import { useEngine } from '../store/engine.ts';
 
@@ -12,9 +12,10 @@ export function BackendStatus() {
     backend.adapter?.isFallbackAdapter && 'software adapter',
     backend.backend === 'wasm' && `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`,
     backend.backend === 'wasm' && (backend.relaxedSimd ? 'relaxed SIMD' : 'SIMD128'),
+    `${backend.lmHead} LM head${backend.lmHeadReason ? ` (${backend.lmHeadReason})` : ''}`,
   ].filter((d): d is string => typeof d === 'string' && d !== '');
   return (
-    <div className="backend-status" data-testid="backend-status" data-backend={backend.backend}>
+    <div className="backend-status" data-testid="backend-status" data-backend={backend.backend} data-lm-head={backend.lmHead}>
       <span className={`badge badge-${backend.backend}`}>{name}</span>
       <p className="small">{backend.reason}</p>
       {details.length > 0 && <p className="muted small">{details.join(' · ')}</p>}

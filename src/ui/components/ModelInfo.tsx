@@ -1,4 +1,4 @@
-// The loaded model's shape and format, as the worker read it from the files.
+// The loaded model's shape and format, as the worker read it from the files, and what runs it.
 import { formatMs } from '../format.ts';
 import { useEngine } from '../store/engine.ts';
 import { StatTable } from './StatTable.tsx';
@@ -9,7 +9,7 @@ export function ModelInfo() {
   const loadMs = useEngine((s) => s.loadMs);
   if (!model) return null;
   return (
-    <section className="card" aria-labelledby="model-info-heading" data-testid="model-info">
+    <section className="card" aria-labelledby="model-info-heading" data-testid="model-info" data-lm-head={backend?.lmHead}>
       <h3 id="model-info-heading">Model</h3>
       <StatTable
         rows={[
@@ -20,6 +20,7 @@ export function ModelInfo() {
           ['Vocabulary', model.vocabSize.toLocaleString()],
           ['Context', `${model.contextSize.toLocaleString()} tokens`],
           ['Backend', backend ? `${backend.backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${backend.reason}` : '–'],
+          ['LM head', backend ? `${backend.lmHead}${backend.lmHeadReason ? ` (${backend.lmHeadReason})` : ''}` : '–'],
           ['Load time', loadMs === undefined ? '–' : formatMs(loadMs)],
         ]}
       />

@@ -84,7 +84,7 @@ async function refreshMemory(): Promise<void> {
 }
 
 export async function loadModel(modelId: string): Promise<void> {
-  const { backend, contextSize } = useSettings.getState();
+  const { backend, lmHead, contextSize } = useSettings.getState();
   stopTelemetry();
   useEngine.setState({ status: 'loading', modelId, loadPhase: 'open', loadFraction: 0, error: undefined, lostReason: undefined, model: undefined, memory: undefined, context: undefined });
   try {
@@ -92,6 +92,7 @@ export async function loadModel(modelId: string): Promise<void> {
       backend,
       hubBase: hubBase(),
       contextSize,
+      lmHead,
       onProgress: (loadPhase, loadFraction) => useEngine.setState({ loadPhase, loadFraction }),
     });
     useEngine.setState({ status: 'ready', model: loaded.model, backend: loaded.backend, loadMs: loaded.loadMs, memory: loaded.memory, loadPhase: undefined });
