@@ -42,11 +42,23 @@ interface PageResult {
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
+interface Int8Case {
+  f16: boolean;
+  rows: number;
+  cols: number;
+  r0: number;
+  r1: number;
+  m: string; // [rows][cols] f32 or f16, base64
+  x: string; // f32[cols], base64
+}
+type Int8Result = Record<'q' | 'd' | 'xq' | 'xd' | 'out', string>;
+
 /**
  * Runs in the page (no imports, no closures): instantiates the build with its own memory, then per
- * case quantizes the T rows and calls gemv (T = 1) or gemm, returning the raw outputs.
+ * case either quantizes the T rows and calls gemv (T = 1) or gemm, or converts the matrix and x
+ * with int8Rows and calls lmHeadInt8; returns the raw outputs.
  */
-async function runCases(arg: { wasm: string; cases: PageCase[] }): Promise<{ relaxed: number; results: PageResult[] }> {
+async function runCases(arg: { wasm: string; cases: (PageCase | Int8Case)[] }): Promise<{ relaxed: number; results: (PageResult | Int8Result)[] }> {
   const bytes = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
   const text = (u: Uint8Array) => {
     let s = '';
@@ -68,60 +80,24 @@ async function runCases(arg: { wasm: string; cases: PageCase[] }): Promise<{ rel
       if (typeof data !== 'number') new Uint8Array(memory.buffer).set(data, p);
       return p;
     };
+    const view = (p: number, n: number) => text(new Uint8Array(memory.buffer, p, n));
+    if ('m' in c) {
+      const stored = Math.ceil(c.cols / 128) * 4; // blocks per stored row (int8Layout)
+      const m = put(bytes(c.m)), x = put(bytes(c.x)), q = put(c.rows * stored * 32), d = put(c.rows * stored * 4);
+      const xq = put(stored * 32), xd = put(stored * 4), out = put(c.rows * 4);
+      k.int8Rows(m, c.f16 ? 1 : 0, c.cols, q, d, 0, c.rows);
+      k.int8Rows(x, 0, c.cols, xq, xd, 0, 1);
+      k.lmHeadInt8(q, d, c.cols, xq, xd, out, c.r0, c.r1);
+      return { q: view(q, c.rows * stored * 32), d: view(d, c.rows * stored * 4), xq: view(xq, stored * 32), xd: view(xd, stored * 4), out: view(out, c.rows * 4) };
+    }
     const kp = Math.ceil(c.cols / 64) * 64;
     const w = put(bytes(c.w)), x = put(bytes(c.x)), q = put(c.T * kp), s = put(c.T * 4), qs = put(c.T * 4), y = put(c.T * c.rows * 4);
     k.quantizeRows(x, c.cols, q, s, qs, 0, c.T);
     if (c.T === 1) k.gemv(w, c.cols, c.wscale, q, s, qs, y, c.r0, c.r1);
     else k.gemm(w, c.cols, c.wscale, q, s, qs, c.T, y, c.rows, c.r0, c.r1);
-    const view = (p: number, n: number) => text(new Uint8Array(memory.buffer, p, n));
     return { q: view(q, c.T * kp), scales: view(s, c.T * 4), sums: view(qs, c.T * 4), y: view(y, c.T * c.rows * 4) };
   });
   return { relaxed: k.relaxed(), results };
-}
-
-interface Int8Case {
-  f16: boolean;
-  rows: number;
-  cols: number;
-  r0: number;
-  r1: number;
-  m: string; // [rows][cols] f32 or f16, base64
-  x: string; // f32[cols], base64
-}
-type Int8Result = Record<'q' | 'd' | 'xq' | 'xd' | 'out', string>;
-
-/** Runs in the page like runCases: per case int8Rows of the matrix and of x, then lmHeadInt8. */
-async function runInt8Cases(arg: { wasm: string; cases: Int8Case[] }): Promise<Int8Result[]> {
-  const bytes = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  const text = (u: Uint8Array) => {
-    let s = '';
-    for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
-    return btoa(s);
-  };
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-  const { instance } = await WebAssembly.instantiate(bytes(arg.wasm), { env: { memory } });
-  const k = instance.exports as Record<string, (...a: number[]) => number>;
-  return arg.cases.map((c) => {
-    let top = k.heapBase();
-    const put = (data: Uint8Array | number) => {
-      const n = typeof data === 'number' ? data : data.length;
-      const p = Math.ceil(top / 64) * 64;
-      top = p + n;
-      const need = Math.ceil(top / 65536) - memory.buffer.byteLength / 65536;
-      if (need > 0) memory.grow(need);
-      new Uint8Array(memory.buffer, p, n).fill(0);
-      if (typeof data !== 'number') new Uint8Array(memory.buffer).set(data, p);
-      return p;
-    };
-    const stored = Math.ceil(c.cols / 128) * 4; // blocks per stored row (int8Layout)
-    const m = put(bytes(c.m)), x = put(bytes(c.x)), q = put(c.rows * stored * 32), d = put(c.rows * stored * 4);
-    const xq = put(stored * 32), xd = put(stored * 4), out = put(c.rows * 4);
-    k.int8Rows(m, c.f16 ? 1 : 0, c.cols, q, d, 0, c.rows);
-    k.int8Rows(x, 0, c.cols, xq, xd, 0, 1);
-    k.lmHeadInt8(q, d, c.cols, xq, xd, out, c.r0, c.r1);
-    const view = (p: number, n: number) => text(new Uint8Array(memory.buffer, p, n));
-    return { q: view(q, c.rows * stored * 32), d: view(d, c.rows * stored * 4), xq: view(xq, stored * 32), xd: view(xd, stored * 4), out: view(out, c.rows * 4) };
-  });
 }
 
 /** F32 rows of magnitudes over many decades with some zero blocks, or random finite f16 patterns. */
@@ -234,7 +210,7 @@ describe.skipIf(SKIP)(`relaxed-SIMD build in Chromium (WASM_TEST_SEED=${SEED})`,
     const cases = shapes.map(makeCase);
     const { relaxed, results } = await page.evaluate(runCases, { wasm, cases: cases.map((c) => c.page) });
     expect(relaxed).toBe(1);
-    cases.forEach((c, i) => check(c, results[i]));
+    cases.forEach((c, i) => check(c, results[i] as PageResult));
   });
 
   it('the int8 LM head (conversion of F32 and F16 rows, GEMV) matches int8-head.ts exactly', async () => {
@@ -242,7 +218,7 @@ describe.skipIf(SKIP)(`relaxed-SIMD build in Chromium (WASM_TEST_SEED=${SEED})`,
       ...[false, true].flatMap((f16) => [1, 3, 17, 257].flatMap((rows) => [32, 96, 160, 2560].map((cols) => makeInt8Case(f16, rows, cols)))),
       makeInt8Case(false, 257, 512, 5, 250),
     ];
-    const results = await page.evaluate(runInt8Cases, { wasm, cases: cases.map((c) => c.page) });
-    cases.forEach((c, i) => checkInt8(c, results[i]));
+    const { results } = await page.evaluate(runCases, { wasm, cases: cases.map((c) => c.page) });
+    cases.forEach((c, i) => checkInt8(c, results[i] as Int8Result));
   });
 });
