@@ -1,7 +1,9 @@
 // Shared steps of the app's end-to-end tests: open the built page against the stand-in hub, steer
 // the hub, get a model into the cache, load it, and chat. Every page records console errors and
 // Content-Security-Policy violations, which the tests assert are none.
+import { readFileSync } from 'node:fs';
 import { expect, type Locator, type Page } from '@playwright/test';
+import type { BenchResultSet } from '../src/bench/result-set.ts';
 import { HUB_URL } from './ports.ts';
 
 export const GGUF_REPO = 'microsoft/bitnet-b1.58-2B-4T-gguf';
@@ -113,4 +115,11 @@ export async function setMaxTokens(page: Page, n: number): Promise<void> {
   await field.fill(String(n));
   await field.press('Enter');
   await openTab(page, 'Models');
+}
+
+/** Clicks the bench panel's Export JSON; returns the saved file and what it holds. */
+export async function exportBench(page: Page): Promise<{ file: string; set: BenchResultSet }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bench-export').click()]);
+  const file = await download.path();
+  return { file, set: JSON.parse(readFileSync(file, 'utf8')) as BenchResultSet };
 }

@@ -4,7 +4,7 @@ import { WasmKernels } from '../engine/wasm/kernels.ts';
 import { WasmEngine, type LmHeadMode } from '../engine/wasm-engine.ts';
 import { wasmKernelBytes } from '../node/wasm-bytes.ts';
 import { openSynthetic } from '../model/test-models.ts';
-import { benchContext, decodeBytesPerToken, measure, median, sampleStats } from './measure.ts';
+import { benchContext, decodeBytesPerToken, measure, median, sampleStats, ternaryMacsPerToken } from './measure.ts';
 
 describe('bench measurement', () => {
   it('median and spread of samples', () => {
@@ -26,9 +26,21 @@ describe('bench measurement', () => {
     expect(f.decode!.samples).toHaveLength(2);
     expect(f.prefill_tok_s).toBe(f.prefill!.median);
     expect(f.decode_bytes_per_token).toBe(decodeBytesPerToken(model));
+    expect(f.macs_per_token).toBe(ternaryMacsPerToken(model.config));
     expect(f.decode_gb_s).toBeCloseTo((f.decode_tok_s! * f.decode_bytes_per_token) / 1e9, 9);
     expect(f.memory.weightBytes).toBeGreaterThan(0);
     expect(engine.position).toBe(0);
+  });
+
+  it('counts the ternary multiply-adds of a token: q, k, v, output and the three FFN matrices per layer', async () => {
+    const model = await openSynthetic({ format: 'i2_s' });
+    const c = model.config;
+    const [q, kv] = [c.nHeads * c.headDim, c.nKvHeads * c.headDim];
+    const perLayer = q * c.dim + 2 * kv * c.dim + c.dim * q + 3 * c.ffnDim * c.dim;
+    expect(kv).toBeLessThan(q); // grouped-query attention: k and v are narrower than q
+    expect(ternaryMacsPerToken(c)).toBe(c.nLayers * perLayer);
+    // 2 bits a weight: the packed matrices are a quarter of a byte per multiply-add (plus the head).
+    expect(decodeBytesPerToken(model)).toBeGreaterThan(ternaryMacsPerToken(c) / 4);
   });
 
   it('counts the LM head as the engine holds it: the file’s bytes for the exact head, fewer for int8', async () => {

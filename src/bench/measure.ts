@@ -4,6 +4,7 @@
 import type { Engine, MemoryStats } from '../engine/engine.ts';
 import { rowBytes } from '../engine/layout.ts';
 import { WasmEngine } from '../engine/wasm-engine.ts';
+import type { ModelConfig } from '../model/config.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { modelSlots } from '../model/tensors.ts';
 
@@ -32,6 +33,8 @@ export interface BenchFigures {
   prefill: SampleStats | null;
   decode: SampleStats | null;
   decode_bytes_per_token: number;
+  /** Ternary multiply-adds per token (ternaryMacsPerToken): what bounds prefill against the int8 roof. */
+  macs_per_token: number;
   decode_gb_s: number | null;
   memory: MemoryStats;
 }
@@ -55,6 +58,14 @@ export function sampleStats(samples: number[]): SampleStats {
 export function decodeBytesPerToken(model: ModelFile, engine?: Engine): number {
   const ternary = modelSlots(model.config).filter((s) => s.kind === 'ternary').reduce((a, s) => a + s.rows * rowBytes(s.cols), 0);
   return ternary + (engine instanceof WasmEngine ? engine.lmHeadBytes : model.matrixInfo(model.lmHead).bytes);
+}
+
+/**
+ * Multiply-adds of the ternary matrices per token (rows × cols of each): the work a prefill token
+ * costs in the ternary GEMM, leaving out attention, the LM head and the float steps.
+ */
+export function ternaryMacsPerToken(config: ModelConfig): number {
+  return modelSlots(config).filter((s) => s.kind === 'ternary').reduce((a, s) => a + s.rows * s.cols, 0);
 }
 
 /** The context a run of `s` needs. */
@@ -112,7 +123,7 @@ export async function measure(engine: Engine, model: ModelFile, s: BenchSettings
     p: s.p, n: s.n, r: s.r,
     prefill_tok_s: prefill?.median ?? null, decode_tok_s: decode?.median ?? null,
     prefill, decode,
-    decode_bytes_per_token: bytes, decode_gb_s: decode ? (decode.median * bytes) / 1e9 : null,
+    decode_bytes_per_token: bytes, macs_per_token: ternaryMacsPerToken(model.config), decode_gb_s: decode ? (decode.median * bytes) / 1e9 : null,
     memory: engine.memory(),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchResult } from '../worker/protocol.ts';
-import { compareSets, lmHeadOf, parseResultSet, resultKey, resultSet, ResultSetError } from './result-set.ts';
+import type { BenchResult, Roofline } from '../worker/protocol.ts';
+import { compareRooflines, compareSets, lmHeadOf, parseResultSet, resultKey, resultSet, ResultSetError } from './result-set.ts';
 
 const browser = { user_agent: 'test', hardware_concurrency: 2, cross_origin_isolated: true };
 
@@ -10,17 +10,20 @@ function result(backend: 'wasm' | 'webgpu', threads: number, pp: number, tg: num
     started: '2026-11-26T00:00:00Z', backend, reason: 'test', threads, relaxed_simd: true, lm_head: lmHead,
     model: { source: 'generated', name: 'random 2b4t i2_s', shape: '2b4t', weight_format: 'I2_S', embedding_type: 'F16', dim: 2560, layers: 30, vocab: 128256, parameters_ternary: 1 },
     load_ms: 1, p: 128, n: 64, r: 1, prefill_tok_s: pp, decode_tok_s: tg, prefill: stats(pp), decode: stats(tg),
-    decode_bytes_per_token: 1e9, decode_gb_s: tg, memory: { weightBytes: 1, kvCacheBytes: 1 },
+    decode_bytes_per_token: 1e9, macs_per_token: 2e9, decode_gb_s: tg, memory: { weightBytes: 1, kvCacheBytes: 1 },
   };
 }
 
+const roof = (threads: number, readGBs: number, maddGMACs: number): Roofline => ({ threads, build: 'relaxed', readGBs, maddGMACs });
+
 describe('benchmark result sets', () => {
   it('puts a single result’s medians on top, and round-trips through JSON', () => {
-    const one = resultSet([result('wasm', 2, 50, 22)], browser, 'now');
+    const one = resultSet([result('wasm', 2, 50, 22)], browser, [], 'now');
     expect([one.prefill_tok_s, one.decode_tok_s]).toEqual([50, 22]);
     expect(parseResultSet(JSON.stringify(one))).toEqual(one);
     const two = resultSet([result('wasm', 1, 1, 1), result('webgpu', 1, 2, 2)], browser);
     expect('prefill_tok_s' in two).toBe(false);
+    expect('roofline' in two).toBe(false);
   });
 
   it('refuses what is not an export, saying why', () => {
@@ -60,5 +63,37 @@ describe('benchmark result sets', () => {
     expect(rows.map((r) => r.key)).toEqual(['2b4t I2_S/F16 wasm 1t exact head pp128 tg64', '2b4t I2_S/F16 wasm 1t int8 head pp128 tg64']);
     expect(rows[0].decodeRatio).toBe(5 / 4);
     expect([rows[1].a, rows[1].b?.lm_head]).toEqual([undefined, 'int8']);
+  });
+});
+
+describe('the WASM roofline in result sets', () => {
+  it('travels with the results and back; an export without it still reads', () => {
+    const set = resultSet([result('wasm', 2, 50, 22)], browser, [roof(1, 12.5, 40), roof(2, 20, 78)]);
+    const back = parseResultSet(JSON.stringify(set));
+    expect(back).toEqual(set);
+    expect(back.roofline!.map((r) => r.threads)).toEqual([1, 2]);
+    expect(parseResultSet(JSON.stringify(resultSet([result('wasm', 1, 5, 2)], browser))).roofline).toBeUndefined();
+  });
+
+  it('refuses malformed ceilings, saying which and why', () => {
+    const bad = (roofline: unknown) => () => parseResultSet(JSON.stringify({ ...resultSet([result('wasm', 1, 5, 2)], browser), roofline }));
+    expect(bad({ threads: 1 })).toThrow(/roofline is not a list/);
+    expect(bad([roof(1, 10, 30), 'fast'])).toThrow(/roofline 2 is not an object/);
+    expect(bad([{ ...roof(1, 10, 30), threads: 0 }])).toThrow(/roofline 1: threads is not a count/);
+    expect(bad([{ ...roof(1, 10, 30), build: 'avx512' }])).toThrow(/roofline 1: unknown build "avx512"/);
+    expect(bad([{ ...roof(1, 10, 30), readGBs: 0 }])).toThrow(/roofline 1: readGBs is not a positive figure/);
+    expect(bad([{ ...roof(1, 10, 30), maddGMACs: '40' }])).toThrow(/maddGMACs/);
+    expect(bad([roof(1, 10, 30)])).not.toThrow(ResultSetError);
+  });
+
+  it('compares ceilings by thread count with b / a ratios, keeping counts only one set measured', () => {
+    const a = [roof(1, 10, 30), roof(4, 25, 100)];
+    const b = [roof(2, 18, 55), roof(1, 15, 45)];
+    const rows = compareRooflines(a, b);
+    expect(rows.map((r) => r.threads)).toEqual([1, 2, 4]);
+    expect([rows[0].readRatio, rows[0].maddRatio]).toEqual([1.5, 1.5]);
+    expect([rows[1].a, rows[1].b?.readGBs, rows[1].readRatio]).toEqual([undefined, 18, null]);
+    expect([rows[2].b, rows[2].maddRatio]).toEqual([undefined, null]);
+    expect(compareRooflines(resultSet([result('wasm', 1, 1, 1)], browser).roofline, b).map((r) => r.a)).toEqual([undefined, undefined]);
   });
 });

@@ -2,8 +2,9 @@
 // back for comparison. With a single result its medians also sit at the top level, the keys
 // `bitnet-web bench --json` prints, so `npm run bench` output reads the same as the CLI's.
 // Each result records its LM head (lm_head); exports from before it was a choice lack the key and
-// ran the exact head, so they read as such.
-import type { BenchResult } from '../worker/protocol.ts';
+// ran the exact head, so they read as such. The device's WASM roofline (roofline.ts), where it was
+// measured, travels beside the results; older exports lack it.
+import type { BenchResult, Roofline } from '../worker/protocol.ts';
 
 export const RESULT_SCHEMA = 'bitnet-web-bench/1';
 
@@ -20,11 +21,13 @@ export interface BenchResultSet {
   results: BenchResult[];
   prefill_tok_s?: number | null;
   decode_tok_s?: number | null;
+  /** The device's WASM ceilings at each thread count measured, where they were. */
+  roofline?: Roofline[];
 }
 
-export function resultSet(results: BenchResult[], browser: BrowserInfo, exported = new Date().toISOString()): BenchResultSet {
+export function resultSet(results: BenchResult[], browser: BrowserInfo, roofline: Roofline[] = [], exported = new Date().toISOString()): BenchResultSet {
   const one = results.length === 1 ? { prefill_tok_s: results[0].prefill_tok_s, decode_tok_s: results[0].decode_tok_s } : {};
-  return { schema: RESULT_SCHEMA, exported, browser, ...one, results };
+  return { schema: RESULT_SCHEMA, exported, browser, ...one, results, ...(roofline.length > 0 ? { roofline } : {}) };
 }
 
 export class ResultSetError extends Error {
@@ -53,7 +56,19 @@ export function parseResultSet(text: string): BenchResultSet {
     if (r.lm_head !== undefined && r.lm_head !== 'exact' && r.lm_head !== 'int8') throw new ResultSetError(`${where}: unknown lm_head ${JSON.stringify(r.lm_head)}`);
   });
   if (!isRecord(json.browser)) throw new ResultSetError('the export does not say which browser ran it');
+  if (json.roofline !== undefined) checkRoofline(json.roofline);
   return json as unknown as BenchResultSet;
+}
+
+function checkRoofline(roofline: unknown): void {
+  if (!Array.isArray(roofline)) throw new ResultSetError('roofline is not a list');
+  roofline.forEach((x: unknown, i: number) => {
+    const where = `roofline ${i + 1}`;
+    if (!isRecord(x)) throw new ResultSetError(`${where} is not an object`);
+    if (!(Number.isInteger(x.threads) && (x.threads as number) >= 1)) throw new ResultSetError(`${where}: threads is not a count`);
+    if (x.build !== 'relaxed' && x.build !== 'simd') throw new ResultSetError(`${where}: unknown build ${JSON.stringify(x.build)}`);
+    for (const k of ['readGBs', 'maddGMACs']) if (!(typeof x[k] === 'number' && Number.isFinite(x[k]) && x[k] > 0)) throw new ResultSetError(`${where}: ${k} is not a positive figure`);
+  });
 }
 
 /** The LM head a result ran. */
@@ -80,5 +95,24 @@ export function compareSets(a: BenchResultSet, b: BenchResultSet): CompareRow[] 
     const ra = a.results.find((r) => resultKey(r) === key);
     const rb = b.results.find((r) => resultKey(r) === key);
     return { key, a: ra, b: rb, prefillRatio: ratio(ra?.prefill_tok_s, rb?.prefill_tok_s), decodeRatio: ratio(ra?.decode_tok_s, rb?.decode_tok_s) };
+  });
+}
+
+export interface RooflineRow {
+  threads: number;
+  a?: Roofline;
+  b?: Roofline;
+  /** b / a for the read and multiply-add ceilings, where both sets measured them. */
+  readRatio: number | null;
+  maddRatio: number | null;
+}
+
+/** Two sets' ceilings (a set's `roofline`, absent in older exports) side by side, by thread count. */
+export function compareRooflines(a: Roofline[] = [], b: Roofline[] = []): RooflineRow[] {
+  const counts = [...new Set([...a, ...b].map((r) => r.threads))].sort((x, y) => x - y);
+  return counts.map((threads) => {
+    const ra = a.find((r) => r.threads === threads);
+    const rb = b.find((r) => r.threads === threads);
+    return { threads, a: ra, b: rb, readRatio: ra && rb ? rb.readGBs / ra.readGBs : null, maddRatio: ra && rb ? rb.maddGMACs / ra.maddGMACs : null };
   });
 }

@@ -1,9 +1,10 @@
 // The WASM roofline of the machine the page runs on, measured now: how fast a WASM SIMD kernel can
 // stream memory (which bounds decode: every weight is read once per token) and multiply int8
 // pairs from cache (which bounds prefill), on 1..N threads over one shared memory. The CPU
-// benchmark prints its figures against these ceilings (scripts/bench-cpu.mjs).
-import relaxedUrl from './roofline/build/probe-relaxed.wasm?url';
-import simdUrl from './roofline/build/probe-simd.wasm?url';
+// benchmark script (scripts/bench-cpu.mjs) and the benchmark panel set their figures against these.
+// no-inline: files this small would become data: URLs, which the app's CSP (connect-src) refuses.
+import relaxedUrl from './roofline/build/probe-relaxed.wasm?url&no-inline';
+import simdUrl from './roofline/build/probe-simd.wasm?url&no-inline';
 
 export interface Roofline {
   threads: number;

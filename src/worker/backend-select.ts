@@ -10,7 +10,7 @@ import { INT8_BLOCK } from '../engine/int8-head.ts';
 import { gpuNeeds, WebGpuEngine } from '../engine/webgpu-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { gpuSelfTest } from './gpu-self-test.ts';
-import type { BackendChoice, BackendInfo } from './protocol.ts';
+import { MAX_WASM_THREADS, type BackendChoice, type BackendInfo } from './protocol.ts';
 
 /** What the runtime offers; the worker passes the browser's, tests Node's. */
 export interface BackendEnv {
@@ -47,16 +47,13 @@ export interface OpenedBackend {
 
 type AdapterReport = NonNullable<BackendInfo['adapter']>;
 
-/** Beyond this, decode is bound by memory bandwidth and more threads only contend for it. */
-const MAX_THREADS = 8;
-
 /**
  * WASM threads to run: `requested` (default: every core), capped; one where threads cannot run
  * (no SharedArrayBuffer without cross-origin isolation, or no way to start a thread).
  */
 export function wasmThreads(env: BackendEnv, requested?: number): number {
   if (!env.spawnThread || !threadsAvailable()) return 1;
-  return Math.max(1, Math.min(requested ?? env.cores ?? 1, MAX_THREADS));
+  return Math.max(1, Math.min(requested ?? env.cores ?? 1, MAX_WASM_THREADS));
 }
 
 export async function openBackend(model: ModelFile, choice: BackendChoice, contextSize: number, env: BackendEnv, onPhase: (phase: BackendPhase) => void = () => {}, options: BackendOptions = {}): Promise<OpenedBackend> {

@@ -8,7 +8,6 @@ import type { Engine } from '../engine/engine.ts';
 import type { ProfileSummary } from '../engine/webgpu/profile.ts';
 import { WebGpuEngine } from '../engine/webgpu-engine.ts';
 import type { ModelFile } from '../model/model-file.ts';
-import { modelSlots } from '../model/tensors.ts';
 import { openBackend, type BackendEnv } from './backend-select.ts';
 import type { BackendInfo, BenchKernelTimes, BenchRequest, BenchResult, WorkerEvent } from './protocol.ts';
 
@@ -48,7 +47,6 @@ export async function runBench(req: BenchRequest, t: BenchTarget, stop: { signal
   const figures = await measure(t.engine, t.model, req, { ...stop, onSample: (test, rep, tokPerS) => progress({ phase: 'run', test, rep, tokPerS }) });
   const profile = req.profile && t.engine instanceof WebGpuEngine && t.engine.gpu.features.timestamps ? await profileRun(t.engine, t.model, req, progress) : undefined;
   const c = t.model.config;
-  const ternary = modelSlots(c).filter((s) => s.kind === 'ternary').reduce((a, s) => a + s.rows * s.cols, 0);
   return {
     started,
     backend: t.backend.backend,
@@ -59,7 +57,8 @@ export async function runBench(req: BenchRequest, t: BenchTarget, stop: { signal
     ...(t.backend.adapter ? { adapter: t.backend.adapter } : {}),
     model: {
       source: req.model.kind, name: t.name, ...(req.model.kind === 'generated' ? { shape: req.model.shapeName } : {}),
-      weight_format: t.model.weightFormat, embedding_type: t.model.embeddingType, dim: c.dim, layers: c.nLayers, vocab: c.vocabSize, parameters_ternary: ternary,
+      weight_format: t.model.weightFormat, embedding_type: t.model.embeddingType, dim: c.dim, layers: c.nLayers, vocab: c.vocabSize,
+      parameters_ternary: figures.macs_per_token, // one multiply-add per ternary weight
     },
     load_ms: t.loadMs,
     ...figures,

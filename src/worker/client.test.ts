@@ -1,6 +1,6 @@
 // EngineClient and EngineHost over a real message channel (structured clone, asynchronous
 // delivery, as between a page and its worker), with generated models served from memory: load
-// progress, streaming, stop, busy, errors, unload and GPU device loss.
+// progress, streaming, stop, busy, errors, unload, GPU device loss, and roofline requests.
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { formatChat } from '../model/chat-format.ts';
 import { MemorySource, type ByteSource } from '../model/source.ts';
@@ -12,7 +12,7 @@ import { StorageError } from '../storage/types.ts';
 import type { BackendEnv } from './backend-select.ts';
 import { EngineClient, EngineError, type WorkerLike } from './client.ts';
 import { EngineHost } from './host.ts';
-import type { ChatRequest, LoadPhase, WorkerEvent } from './protocol.ts';
+import type { ChatRequest, LoadPhase, Roofline, WorkerEvent } from './protocol.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { openGguf } from '../model/load-gguf.ts';
 
@@ -31,6 +31,9 @@ const MODELS: Record<string, () => Map<string, ByteSource>> = {
 
 const wasmEnv = (gpu?: GPU): BackendEnv => ({ gpu, shaders: loadShaderLibrary, wasmKernels: (build) => wasmKernelBytes(build) });
 
+/** A stand-in for the browser's roofline probes (which need Workers): figures that grow with threads. */
+const fakeRoofline = async (threads: number): Promise<Roofline> => ({ threads, build: 'simd', readGBs: 10 * threads, maddGMACs: 30 * threads });
+
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((c) => c()));
 
@@ -45,6 +48,7 @@ function connect(o: { env?: BackendEnv; sharedStop?: boolean } = {}) {
       return { name: `${modelId} model`, files: files() };
     },
     backend: o.env ?? wasmEnv(),
+    roofline: fakeRoofline,
     yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
   });
   channel.port1.onmessage = (e) => host.handle(e.data);
@@ -140,6 +144,7 @@ describe('EngineClient with EngineHost', () => {
       },
       openModel: async () => ({ name: 'tiny', files: MODELS.tiny() }),
       backend: wasmEnv(),
+      roofline: fakeRoofline,
       yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
     });
     host.handle({ type: 'init', stopFlag: flag.buffer as SharedArrayBuffer });
@@ -259,5 +264,33 @@ describe('bench', () => {
     await chat;
     const running = client.bench({ ...bench(), n: 200, r: 5 }, (e) => e.test === 'pp' && client.stop());
     await expectCode(running, 'internal', /benchmark stopped/);
+  });
+});
+
+describe('roofline', () => {
+  /** A page that can run threads (none starts: the probes are fakeRoofline). */
+  const threaded = (cores: number): BackendEnv => ({
+    ...wasmEnv(),
+    cores,
+    spawnThread: () => {
+      throw new Error('no kernel threads here');
+    },
+  });
+
+  test('measures each thread count in order, naming the one in progress', async () => {
+    const client = connect({ env: threaded(2) });
+    const seen: number[] = [];
+    const roofs = await client.roofline([1, 2, 8], (t) => seen.push(t));
+    expect(seen).toEqual([1, 2, 8]);
+    expect(roofs.map((r) => [r.threads, r.readGBs, r.maddGMACs])).toEqual([[1, 10, 30], [2, 20, 60], [8, 80, 240]]);
+  });
+
+  test('refuses thread counts beyond what the page runs (a bench caps them instead: its result says so)', async () => {
+    const many = connect({ env: threaded(16) });
+    await expectCode(many.roofline([1, 9, 16]), 'threads', /at 9, 16 threads: this page runs at most 8 WASM threads/);
+    await expectCode(many.roofline([]), 'threads', /at least one/);
+    const single = connect();
+    await expectCode(single.roofline([1, 2]), 'threads', /at 2 threads: this page runs WASM on one thread/);
+    expect((await single.roofline([1]))[0].threads).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 // The UI's handle on the engine worker: typed promises over the message protocol, token
 // streaming, stop, and device-loss notices. One chat at a time; a second is refused ('busy').
 import type { ChatMessage } from '../model/chat-format.ts';
-import type { BackendChoice, BackendInfo, BenchRequest, BenchResult, ChatRequest, ChatResult, InitMessage, LmHeadMode, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
+import type { BackendChoice, BackendInfo, BenchRequest, BenchResult, ChatRequest, ChatResult, InitMessage, LmHeadMode, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, Roofline, StopMessage, WorkerEvent } from './protocol.ts';
 
 /** A failed request: `code` as the worker sent it (see host.ts errorEvent), or 'busy' / 'terminated' / 'worker'. */
 export class EngineError extends Error {
@@ -93,6 +93,17 @@ export class EngineClient {
     return this.exclusive<BenchResult>({ type: 'bench', bench }, (e, done) => {
       if (e.type === 'bench-progress') onProgress(e);
       else if (e.type === 'bench-done') done(e.result);
+    });
+  }
+
+  /**
+   * The device's WASM roofline at each thread count, measured after what is queued (a few seconds
+   * each); onProgress names the count being measured. Counts the page cannot run are an error ('threads').
+   */
+  roofline(threads: number[], onProgress?: (threads: number) => void): Promise<Roofline[]> {
+    return this.request({ type: 'roofline', threads }, (e, done) => {
+      if (e.type === 'roofline-progress') onProgress?.(e.threads);
+      else if (e.type === 'roofline-done') done(e.rooflines);
     });
   }
 

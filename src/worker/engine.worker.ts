@@ -1,10 +1,11 @@
 // The engine worker (a module worker): wires EngineHost to the worker global and to what the
-// browser provides, the model cache in IndexedDB, navigator.gpu, and the WASM kernel builds and
-// WGSL shaders that Vite bundles.
+// browser provides, the model cache in IndexedDB, navigator.gpu, the WASM kernel builds and
+// WGSL shaders that Vite bundles, and the roofline probes (their threads are workers of this one).
 import relaxedUrl from '../engine/wasm/build/kernels-relaxed.wasm?url';
 import relaxedThreadsUrl from '../engine/wasm/build/kernels-relaxed-threads.wasm?url';
 import simdUrl from '../engine/wasm/build/kernels-simd.wasm?url';
 import simdThreadsUrl from '../engine/wasm/build/kernels-simd-threads.wasm?url';
+import { measureRoofline } from '../bench/roofline.ts';
 import { spawnKernelWorker } from '../engine/wasm/browser-threads.ts';
 import { shaderLibrary } from '../engine/webgpu/shaders-vite.ts';
 import { ModelStore } from '../storage/model-store.ts';
@@ -37,6 +38,8 @@ const host = new EngineHost({
       return response.arrayBuffer();
     },
   },
+  // 128 MiB read per thread: large against any cache, and a few seconds a thread count.
+  roofline: (threads) => measureRoofline(threads, 128 << 20),
   yieldToEvents: () =>
     new Promise((resolve) => {
       ticks.push(resolve);

@@ -11,18 +11,20 @@ import type { ModelFile } from '../model/model-file.ts';
 import type { ByteSource } from '../model/source.ts';
 import { BitnetTokenizer } from '../model/tokenizer.ts';
 import { StorageError } from '../storage/types.ts';
-import { openBackend, type BackendEnv } from './backend-select.ts';
+import { openBackend, wasmThreads, type BackendEnv } from './backend-select.ts';
 import { benchTarget, runBench, type BenchTarget } from './bench-runner.ts';
 import { ChatSession } from './chat-session.ts';
 import { openModelFiles } from './open-model.ts';
 import { ChatError } from './prompt.ts';
-import type { BackendInfo, BenchRequest, ChatRequest, InitMessage, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, StopMessage, WorkerEvent } from './protocol.ts';
+import type { BackendInfo, BenchRequest, ChatRequest, InitMessage, LoadPhase, MemoryReport, ModelSummary, Request, RequestMessage, Roofline, StopMessage, WorkerEvent } from './protocol.ts';
 
 export interface HostDeps {
   post(event: WorkerEvent): void;
   /** A cached model's files, and the name to show for it. */
   openModel(modelId: string, hubBase: string): Promise<{ name: string; files: Map<string, ByteSource> }>;
   backend: BackendEnv;
+  /** Measures the WASM roofline on `threads` probe threads (src/bench/roofline.ts in the browser). */
+  roofline(threads: number): Promise<Roofline>;
   /** Resolves once the messages already queued for the worker have been handled. */
   yieldToEvents(): Promise<void>;
 }
@@ -31,7 +33,7 @@ export interface HostDeps {
 export class HostError extends Error {
   override name = 'HostError';
   constructor(
-    readonly code: 'no-model' | 'busy' | 'device-lost',
+    readonly code: 'no-model' | 'busy' | 'device-lost' | 'threads',
     message: string,
   ) {
     super(message);
@@ -72,6 +74,9 @@ export class EngineHost {
         return;
       case 'bench':
         return this.startBench(msg.id, msg.bench);
+      case 'roofline':
+        // In the queue: a measurement beside a chat or benchmark would measure neither.
+        return this.serial(msg.id, () => this.roofline(msg.id, msg.threads));
       case 'count':
         return this.answer(msg.id, () => this.count(msg.id, msg.messages, msg.maxTokens));
       case 'memory':
@@ -154,6 +159,23 @@ export class EngineHost {
   private async letStopIn(abort: AbortController): Promise<void> {
     await this.deps.yieldToEvents();
     if (this.stopFlag && Atomics.load(this.stopFlag, 0) !== 0) abort.abort();
+  }
+
+  private async roofline(id: number, threads: number[]): Promise<void> {
+    // Refused rather than capped as a bench is: a capped count would report another count's ceiling.
+    const most = wasmThreads(this.deps.backend, Infinity);
+    const bad = threads.filter((t) => !(Number.isInteger(t) && t >= 1 && t <= most));
+    if (threads.length === 0) throw new HostError('threads', 'WASM ceilings: give at least one thread count');
+    if (bad.length > 0) {
+      const why = most === 1 ? 'this page runs WASM on one thread (threads need cross-origin isolation)' : `this page runs at most ${most} WASM threads`;
+      throw new HostError('threads', `WASM ceilings at ${bad.join(', ')} threads: ${why}`);
+    }
+    const rooflines: Roofline[] = [];
+    for (const t of threads) {
+      this.deps.post({ type: 'roofline-progress', id, threads: t });
+      rooflines.push(await this.deps.roofline(t));
+    }
+    this.deps.post({ type: 'roofline-done', id, rooflines });
   }
 
   private async chat(id: number, request: ChatRequest, abort: AbortController): Promise<void> {

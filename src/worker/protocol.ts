@@ -7,8 +7,17 @@ import type { GenerationDefaults } from '../model/model-file.ts';
 import type { EmbeddingFormat, ShapeSpec, WeightFormat } from '../model/synthetic.ts';
 import type { BenchFigures } from '../bench/measure.ts';
 import type { LmHeadMode } from '../engine/wasm-engine.ts';
+import type { Roofline } from '../bench/roofline.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+export type { Roofline };
+
+/**
+ * The most WASM threads the engine runs (where the page can run threads at all): beyond this,
+ * decode is bound by memory bandwidth and more threads only contend for it.
+ */
+export const MAX_WASM_THREADS = 8;
 
 /** 'exact' or 'int8': the WASM engine's LM head (int8: faster on the CPU, logits slightly off). */
 export type { LmHeadMode };
@@ -117,6 +126,8 @@ export type Request =
   | { type: 'count'; messages: ChatMessage[]; maxTokens?: number }
   | { type: 'memory' }
   | { type: 'bench'; bench: BenchRequest }
+  /** The device's WASM roofline at each thread count (src/bench/roofline.ts), one after another. */
+  | { type: 'roofline'; threads: number[] }
   | { type: 'unload' };
 
 export type RequestMessage = Request & { id: number };
@@ -134,6 +145,8 @@ export type WorkerEvent =
   | { type: 'unloaded'; id: number }
   | { type: 'bench-progress'; id: number; phase: 'generate' | 'load' | 'run' | 'profile'; test?: 'pp' | 'tg'; rep?: number; tokPerS?: number }
   | { type: 'bench-done'; id: number; result: BenchResult }
+  | { type: 'roofline-progress'; id: number; threads: number }
+  | { type: 'roofline-done'; id: number; rooflines: Roofline[] }
   | { type: 'error'; id: number; code: string; message: string }
   /** Not tied to a request: the GPU device was lost; the model must be loaded again. */
   | { type: 'device-lost'; reason: string };

@@ -1,6 +1,7 @@
-// Export of this run's results, import of another run's, and the two side by side with ratios.
+// Export of this run's results, import of another run's, and the two side by side with ratios:
+// the results by configuration, and the devices' WASM ceilings by thread count.
 import { useRef } from 'react';
-import { compareSets } from '../../bench/result-set.ts';
+import { compareRooflines, compareSets } from '../../bench/result-set.ts';
 import { currentSet, exportResults, importResults, useBench } from './bench-store.ts';
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
@@ -11,7 +12,9 @@ export function BenchCompare() {
   const imported = useBench((s) => s.imported);
   const importError = useBench((s) => s.importError);
   const input = useRef<HTMLInputElement>(null);
+  const rooflines = useBench((s) => s.rooflines);
   const rows = imported && results.length > 0 ? compareSets(imported.set, currentSet()) : [];
+  const roofRows = imported ? compareRooflines(imported.set.roofline, rooflines) : [];
   return (
     <section className="card bench-compare" aria-label="Export and compare">
       <div className="row">
@@ -42,7 +45,8 @@ export function BenchCompare() {
       )}
       {imported && (
         <p className="small muted">
-          Comparing with {imported.name}: {imported.set.results.length} results from {imported.set.browser.user_agent} ({imported.set.exported}).
+          Comparing with {imported.name}: {imported.set.results.length} results from {imported.set.browser.user_agent} ({imported.set.exported})
+          {imported.set.roofline ? `, WASM ceilings at ${imported.set.roofline.map((r) => r.threads).join(', ')} threads.` : ', no WASM ceilings.'}
           {results.length === 0 && ' Run a benchmark to compare.'}
         </p>
       )}
@@ -71,6 +75,35 @@ export function BenchCompare() {
                 <td>{fmt(r.a?.decode_tok_s)}</td>
                 <td>{fmt(r.b?.decode_tok_s)}</td>
                 <td>{ratio(r.decodeRatio)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {roofRows.length > 0 && (
+        <table className="bench-table" data-testid="bench-compare-ceilings">
+          <caption className="small muted">Device ceilings (WASM): memory read and int8 multiply-add rates</caption>
+          <thead>
+            <tr>
+              <th scope="col">Threads</th>
+              <th scope="col">read GB/s imported</th>
+              <th scope="col">read GB/s now</th>
+              <th scope="col">ratio</th>
+              <th scope="col">GMAC/s imported</th>
+              <th scope="col">GMAC/s now</th>
+              <th scope="col">ratio</th>
+            </tr>
+          </thead>
+          <tbody>
+            {roofRows.map((r) => (
+              <tr key={r.threads}>
+                <th scope="row">{r.threads}</th>
+                <td>{fmt(r.a?.readGBs)}</td>
+                <td>{fmt(r.b?.readGBs)}</td>
+                <td>{ratio(r.readRatio)}</td>
+                <td>{fmt(r.a?.maddGMACs)}</td>
+                <td>{fmt(r.b?.maddGMACs)}</td>
+                <td>{ratio(r.maddRatio)}</td>
               </tr>
             ))}
           </tbody>

@@ -23,6 +23,8 @@ function NumberField({ name, label, value }: { name: 'p' | 'n' | 'r'; label: str
 export function BenchForm() {
   const s = useBench((st) => st.settings);
   const running = useBench((st) => st.running);
+  // One measurement at a time: a run beside the ceilings would slow both (the worker queues it anyway).
+  const measuring = useBench((st) => st.measuring);
   return (
     <form
       className="bench-form card"
@@ -104,7 +106,7 @@ export function BenchForm() {
             Stop
           </button>
         ) : (
-          <button type="submit" className="btn btn-primary" data-testid="bench-run">
+          <button type="submit" className="btn btn-primary" disabled={measuring} data-testid="bench-run">
             Run benchmark
           </button>
         )}

@@ -1,7 +1,9 @@
 // The benchmark panel: llama-bench style prefill/decode tests in this browser, WebGPU and WASM side
-// by side, with the figures to share (export) and compare (import).
+// by side, the device's WASM ceilings they are measured against, and the figures to share (export)
+// and compare (import).
 import { usePwa } from '../../pwa/register.ts';
 import { TopBar } from '../components/TopBar.tsx';
+import { BenchCeilings } from './BenchCeilings.tsx';
 import { BenchChart } from './BenchChart.tsx';
 import { BenchCompare } from './BenchCompare.tsx';
 import { BenchForm } from './BenchForm.tsx';
@@ -9,7 +11,7 @@ import { BenchResults } from './BenchResults.tsx';
 import { useBench } from './bench-store.ts';
 
 export function BenchPage() {
-  const { status, error, samples, results, running } = useBench();
+  const { status, error, samples, results, rooflines, running } = useBench();
   const isolated = usePwa((s) => s.isolated);
   return (
     <main className="chat" aria-labelledby="bench-title">
@@ -37,7 +39,8 @@ export function BenchPage() {
           </p>
         )}
         <BenchChart samples={samples} />
-        <BenchResults results={results} />
+        <BenchResults results={results} rooflines={rooflines} />
+        <BenchCeilings results={results} />
         <BenchCompare />
       </div>
     </main>

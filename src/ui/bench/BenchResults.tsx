@@ -1,15 +1,22 @@
 // The results side by side: medians with their spread, bandwidth against bytes per token, memory
-// and load time per configuration (backend, threads, LM head), and the per-kernel GPU time where
-// it was measured.
+// and load time per configuration (backend, threads, LM head), WASM runs as shares of the device's
+// ceilings where those were measured, and the per-kernel GPU time where it was measured.
 import { lmHeadOf } from '../../bench/result-set.ts';
-import type { BenchResult } from '../../worker/protocol.ts';
+import type { BenchResult, Roofline } from '../../worker/protocol.ts';
 import { formatBytes } from '../format.ts';
+import { roofShares } from './ceilings.ts';
 
 const tok = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
 const spread = (s: BenchResult['prefill']) => (s ? `${tok(s.median)} ± ${tok(s.stddev)}` : '–');
+const share = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(0)}%`);
 
-export function BenchResults({ results }: { results: BenchResult[] }) {
+const READ_ROOF = 'Decode tok/s × bytes per token, as a share of the read bandwidth measured at the same thread count (Device ceilings)';
+const MADD_ROOF = 'Prefill tok/s × ternary multiply-adds per token, as a share of the int8 multiply-add rate measured at the same thread count (Device ceilings)';
+
+export function BenchResults({ results, rooflines }: { results: BenchResult[]; rooflines: Roofline[] }) {
   if (results.length === 0) return null;
+  const shares = results.map((r) => roofShares(r, rooflines));
+  const roofed = shares.some(Boolean);
   return (
     <div className="bench-results">
       <table className="bench-table" data-testid="bench-results">
@@ -24,6 +31,16 @@ export function BenchResults({ results }: { results: BenchResult[] }) {
             <th scope="col">GB/s</th>
             <th scope="col">Weights + KV</th>
             <th scope="col">Load</th>
+            {roofed && (
+              <>
+                <th scope="col" title={READ_ROOF}>
+                  Decode % of read roof
+                </th>
+                <th scope="col" title={MADD_ROOF}>
+                  Prefill % of multiply-add roof
+                </th>
+              </>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -42,10 +59,22 @@ export function BenchResults({ results }: { results: BenchResult[] }) {
               <td>{r.decode_gb_s === null ? '–' : r.decode_gb_s.toFixed(2)}</td>
               <td>{formatBytes(r.memory.weightBytes + r.memory.kvCacheBytes)}</td>
               <td>{r.load_ms > 0 ? `${(r.load_ms / 1000).toFixed(1)} s` : 'loaded'}</td>
+              {roofed && (
+                <>
+                  <td data-testid="bench-read-roof">{share(shares[i]?.decode)}</td>
+                  <td data-testid="bench-madd-roof">{share(shares[i]?.prefill)}</td>
+                </>
+              )}
             </tr>
           ))}
         </tbody>
       </table>
+      {roofed && (
+        <p className="small muted">
+          Roof shares (WASM runs whose thread count has measured ceilings): decode as bytes read per second against the read bandwidth, prefill as ternary multiply-adds per second against the int8 multiply-add rate. Prefill also
+          runs attention and float steps the ceiling leaves out, so it stays further below its roof; a model small enough to stay in the CPU cache can pass the read roof, which streams from memory.
+        </p>
+      )}
       {results.map((r, i) => r.profile?.decode && <KernelTable key={i} result={r} />)}
     </div>
   );

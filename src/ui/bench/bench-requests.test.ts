@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchRequests, parseThreads, type BenchSettings } from './bench-requests.ts';
+import { benchRequests, ceilingThreads, parseThreads, type BenchSettings } from './bench-requests.ts';
 
 const base: BenchSettings = { model: 'generated', shape: 'tiny', format: 'i2_s', webgpu: true, wasm: true, threads: '1,2', lmHeads: ['exact'], p: 16, n: 8, r: 2, profile: true };
 
@@ -30,5 +30,12 @@ describe('benchmark requests', () => {
     expect(() => benchRequests({ ...base, r: 0 })).toThrow(/r = 0/);
     expect(() => benchRequests({ ...base, n: 1.5 })).toThrow(/n = 1.5/);
     expect(() => benchRequests({ ...base, shape: 'dim=abc' })).toThrow(/bad shape/);
+  });
+
+  it('measures the ceilings at the WASM thread counts of the form, else at 1 and the most the page runs', () => {
+    expect(ceilingThreads({ ...base, threads: '2, 1' }, 8)).toEqual([2, 1]);
+    expect(ceilingThreads({ ...base, wasm: false }, 8)).toEqual([1, 8]);
+    expect(ceilingThreads({ ...base, wasm: false }, 1)).toEqual([1]);
+    expect(() => ceilingThreads({ ...base, threads: 'x' }, 8)).toThrow(/threads/);
   });
 });

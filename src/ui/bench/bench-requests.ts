@@ -1,4 +1,4 @@
-// The panel's settings and the worker requests one press of Run makes from them.
+// The panel's settings and the worker requests one press of Run (or of Measure ceilings) makes from them.
 import { parseShape, type WeightFormat } from '../../model/synthetic.ts';
 import type { BenchRequest, LmHeadMode } from '../../worker/protocol.ts';
 
@@ -42,3 +42,8 @@ export function benchRequests(s: BenchSettings): BenchRequest[] {
   return out;
 }
 
+
+/** The thread counts "Measure ceilings" runs at: the form's WASM counts, else 1 and `most`. */
+export function ceilingThreads(s: BenchSettings, most: number): number[] {
+  return s.wasm ? parseThreads(s.threads) : [...new Set([1, most])];
+}

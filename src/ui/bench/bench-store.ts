@@ -1,9 +1,10 @@
 // The benchmark panel's state: the settings (kept in localStorage), the run in progress with its
-// live samples, the results, and an imported result set to compare against.
+// live samples, the results, the device's WASM ceilings, and an imported result set to compare against.
 import { create } from 'zustand';
 import { parseResultSet, resultSet, type BenchResultSet } from '../../bench/result-set.ts';
-import type { BenchRequest, BenchResult } from '../../worker/protocol.ts';
-import { benchRequests, type BenchSettings } from './bench-requests.ts';
+import { MAX_WASM_THREADS, type BenchRequest, type BenchResult, type Roofline } from '../../worker/protocol.ts';
+import { benchRequests, ceilingThreads, type BenchSettings } from './bench-requests.ts';
+import { mergeRooflines } from './ceilings.ts';
 import { describeError } from '../errors.ts';
 import { saveTextFile } from '../save-file.ts';
 import { engineClient } from '../store/engine.ts';
@@ -22,6 +23,11 @@ interface BenchState {
   error?: string;
   samples: LiveSample[];
   results: BenchResult[];
+  /** The WASM ceilings measured in this tab, one per thread count (the latest). */
+  rooflines: Roofline[];
+  measuring: boolean;
+  roofStatus?: string;
+  roofError?: string;
   imported?: { name: string; set: BenchResultSet };
   importError?: string;
 }
@@ -37,7 +43,7 @@ function saved(): BenchSettings {
   }
 }
 
-export const useBench = create<BenchState>()(() => ({ settings: saved(), running: false, samples: [], results: [] }));
+export const useBench = create<BenchState>()(() => ({ settings: saved(), running: false, samples: [], results: [], rooflines: [], measuring: false }));
 
 export function setBenchSettings(patch: Partial<BenchSettings>): void {
   const settings = { ...useBench.getState().settings, ...patch };
@@ -76,12 +82,35 @@ export async function runBench(): Promise<void> {
   }
 }
 
+/** The most WASM threads this page runs (as the worker caps them), for the default ceilings. */
+export const pageThreads = () => (crossOriginIsolated ? Math.min(navigator.hardwareConcurrency || 1, MAX_WASM_THREADS) : 1);
+
+export async function measureCeilings(): Promise<void> {
+  let threads: number[];
+  try {
+    threads = ceilingThreads(useBench.getState().settings, pageThreads());
+  } catch (e) {
+    useBench.setState({ roofError: (e as Error).message });
+    return;
+  }
+  useBench.setState({ measuring: true, roofError: undefined });
+  try {
+    const fresh = await engineClient().roofline(threads, (t) => useBench.setState({ roofStatus: `measuring at ${t} thread${t === 1 ? '' : 's'} (${threads.indexOf(t) + 1} of ${threads.length})` }));
+    useBench.setState((s) => ({ rooflines: mergeRooflines(s.rooflines, fresh), roofStatus: 'done' }));
+  } catch (e) {
+    useBench.setState({ roofError: describeError(e), roofStatus: undefined });
+  } finally {
+    useBench.setState({ measuring: false });
+  }
+}
+
 export function stopBench(): void {
   engineClient().stop();
 }
 
 export function currentSet(): BenchResultSet {
-  return resultSet(useBench.getState().results, { user_agent: navigator.userAgent, hardware_concurrency: navigator.hardwareConcurrency, cross_origin_isolated: crossOriginIsolated });
+  const { results, rooflines } = useBench.getState();
+  return resultSet(results, { user_agent: navigator.userAgent, hardware_concurrency: navigator.hardwareConcurrency, cross_origin_isolated: crossOriginIsolated }, rooflines);
 }
 
 export function exportResults(): void {
