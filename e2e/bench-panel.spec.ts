@@ -54,16 +54,21 @@ test('runs pp/tg on WebGPU and WASM, exports JSON with positive figures, and com
   expect(watched.errors).toEqual([]);
 });
 
-test('WASM runs with the exact and the int8 LM head side by side: the table and the export say which ran', async ({ page }) => {
-  test.setTimeout(120_000);
-  const watched = await watch(page);
+/** The panel set up for a random tiny model on WASM only, at the given thread counts. */
+async function openTinyWasmBench(page: Page, threads: string) {
   await openApp(page);
   await page.getByTestId('open-bench').click();
   await page.getByTestId('bench-model-generated').check();
   await page.getByTestId('bench-shape').fill('tiny');
   await page.getByTestId('bench-webgpu').uncheck();
   await page.getByTestId('bench-wasm').check();
-  await page.getByTestId('bench-threads').fill('1');
+  await page.getByTestId('bench-threads').fill(threads);
+}
+
+test('WASM runs with the exact and the int8 LM head side by side: the table and the export say which ran', async ({ page }) => {
+  test.setTimeout(120_000);
+  const watched = await watch(page);
+  await openTinyWasmBench(page, '1');
   await page.getByTestId('bench-head-exact').check();
   await page.getByTestId('bench-head-int8').check();
   await page.getByTestId('bench-p').fill('8');
@@ -90,13 +95,7 @@ const figure = async (page: Page, testId: string) => (await page.getByTestId(tes
 test('measures the WASM ceilings at 1 and 2 threads; WASM results show their share of them, and the export carries them', async ({ page }) => {
   test.setTimeout(150_000);
   const watched = await watch(page);
-  await openApp(page);
-  await page.getByTestId('open-bench').click();
-  await page.getByTestId('bench-model-generated').check();
-  await page.getByTestId('bench-shape').fill('tiny');
-  await page.getByTestId('bench-webgpu').uncheck();
-  await page.getByTestId('bench-wasm').check();
-  await page.getByTestId('bench-threads').fill('1,2');
+  await openTinyWasmBench(page, '1,2');
 
   const ceilings = page.getByRole('region', { name: 'Device ceilings (WASM)' });
   await ceilings.getByRole('button', { name: 'Measure ceilings' }).click();
