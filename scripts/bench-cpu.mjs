@@ -48,14 +48,14 @@ for (const format of new Set([...formats, ...(values['no-wllama'] ? [] : ['tq2_0
 // Bytes one decoded token reads: bitnet-web's compute layout (2 bits a weight) or the file's
 // TQ2_0 blocks (66 bytes per 256 weights, as llama.cpp reads them), plus the LM head.
 const { openModelPath } = await import(`${root}dist-node/node/model-files.js`);
-const { decodeBytesPerToken } = await import(`${root}dist-node/bench/measure.js`);
+const { decodeBytesPerToken, ternaryMacsPerToken } = await import(`${root}dist-node/bench/measure.js`);
 const { modelSlots } = await import(`${root}dist-node/model/tensors.js`);
 async function bytesPerToken(format) {
   const { model, close } = await openModelPath(modelPath(format));
   try {
     const ternary = modelSlots(model.config).filter((s) => s.kind === 'ternary');
     const tq2 = ternary.reduce((a, s) => a + (s.rows * s.cols * 66) / 256, 0) + model.matrixInfo(model.lmHead).bytes;
-    return { bitnet: decodeBytesPerToken(model), tq2, head: model.matrixInfo(model.lmHead).bytes, macs: ternary.reduce((a, s) => a + s.rows * s.cols, 0) };
+    return { bitnet: decodeBytesPerToken(model), tq2, head: model.matrixInfo(model.lmHead).bytes, macs: ternaryMacsPerToken(model.config) };
   } finally {
     await close();
   }
